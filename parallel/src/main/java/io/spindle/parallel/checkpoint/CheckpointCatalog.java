@@ -1,0 +1,164 @@
+package io.spindle.parallel.checkpoint;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+
+/**
+ * Finds and loads checkpoints. A directory counts as a checkpoint only when it is named
+ * {@code step-N} and holds a manifest; every load verifies file lengths and CRC32C checksums of
+ * files and tensors, and refuses anything that does not match with the file and check named.
+ */
+public final class CheckpointCatalog {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointCatalog.class);
+    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    private final CheckpointStorage storage;
+
+    public CheckpointCatalog(CheckpointStorage storage) {
+        this.storage = storage;
+    }
+
+    static String directoryName(long step) {
+        return "step-" + step;
+    }
+
+    /** Steps of the directories that look complete (name and manifest present), ascending. */
+    public List<Long> completeSteps() throws IOException {
+        List<Long> steps = new ArrayList<>();
+        for (String name : storage.list("")) {
+            Matcher m = STEP_DIR.matcher(name);
+            if (m.matches() && storage.exists(name + "/" + CheckpointManifest.MANIFEST)) {
+                steps.add(Long.parseLong(m.group(1)));
+            }
+        }
+        Collections.sort(steps);
+        return steps;
+    }
+
+    /**
+     * Loads the newest checkpoint that verifies. A damaged newer one is skipped with a warning
+     * given to {@code warnings} (and the log) naming what failed; empty when none verifies or
+     * none exists.
+     */
+    public Optional<CheckpointContent> loadLatestValid(Consumer<String> warnings) throws IOException {
+        List<Long> steps = completeSteps();
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            try {
+                return Optional.of(load(steps.get(i)));
+            } catch (CorruptCheckpointException e) {
+                String msg = "checkpoint " + storage.describe(directoryName(steps.get(i))) + " is unusable ("
+                        + e.getMessage() + "); falling back to the previous one";
+                LOG.warn(msg);
+                warnings.accept(msg);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Loads and verifies {@code step-N}; throws {@link CorruptCheckpointException} naming the failure. */
+    public CheckpointContent load(long step) throws IOException {
+        String dir = directoryName(step);
+        CheckpointManifest manifest = readManifest(dir);
+        if (manifest.step() != step) {
+            throw new CorruptCheckpointException(storage.describe(dir + "/" + CheckpointManifest.MANIFEST)
+                    + " says step " + manifest.step() + " but the directory is " + dir);
+        }
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (CheckpointManifest.FileEntry f : manifest.files()) {
+            files.put(f.name(), readVerified(dir, f));
+        }
+        Map<String, INDArray> model = new LinkedHashMap<>();
+        Map<String, INDArray> optimizer = new LinkedHashMap<>();
+        for (TensorEntry t : manifest.tensors()) {
+            INDArray tensor = readTensor(dir, t, files.get(t.file()));
+            (CheckpointContent.OPTIMIZER_GROUP.equals(t.group()) ? optimizer : model).put(t.name(), tensor);
+        }
+        return new CheckpointContent(manifest.step(), manifest.config(), manifest.dataParallel(),
+                manifest.tensorParallel(), manifest.state(), model, optimizer);
+    }
+
+    /** Reads only the manifest of {@code step-N} (no tensor data), e.g. to inspect its config. */
+    public CheckpointManifest manifest(long step) throws IOException {
+        return readManifest(directoryName(step));
+    }
+
+    private CheckpointManifest readManifest(String dir) throws IOException {
+        String path = dir + "/" + CheckpointManifest.MANIFEST;
+        if (!storage.exists(path)) {
+            throw new CorruptCheckpointException(storage.describe(path) + " is missing");
+        }
+        CheckpointManifest manifest;
+        try (InputStream in = storage.open(path)) {
+            manifest = JSON.readValue(in, CheckpointManifest.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new CorruptCheckpointException(storage.describe(path) + " is not a valid manifest: "
+                    + e.getOriginalMessage());
+        }
+        if (!CheckpointManifest.FORMAT.equals(manifest.format()) || manifest.version() != CheckpointManifest.VERSION) {
+            throw new CorruptCheckpointException(storage.describe(path) + " has format " + manifest.format() + " v"
+                    + manifest.version() + "; this build reads " + CheckpointManifest.FORMAT + " v"
+                    + CheckpointManifest.VERSION);
+        }
+        return manifest;
+    }
+
+    private byte[] readVerified(String dir, CheckpointManifest.FileEntry f) throws IOException {
+        String path = dir + "/" + f.name();
+        if (!storage.exists(path)) {
+            throw new CorruptCheckpointException("shard file " + storage.describe(path) + " is missing");
+        }
+        long length = storage.length(path);
+        if (length != f.bytes()) {
+            throw new CorruptCheckpointException("shard file " + storage.describe(path) + " has " + length
+                    + " bytes but the manifest records " + f.bytes() + " (truncated or overwritten)");
+        }
+        byte[] bytes;
+        try (InputStream in = storage.open(path)) {
+            bytes = in.readAllBytes();
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        if (crc.getValue() != f.crc32c()) {
+            throw new CorruptCheckpointException("shard file " + storage.describe(path) + " fails its CRC32C check"
+                    + " (stored " + Long.toHexString(f.crc32c()) + ", computed " + Long.toHexString(crc.getValue()) + ")");
+        }
+        return bytes;
+    }
+
+    private INDArray readTensor(String dir, TensorEntry t, byte[] file) throws CorruptCheckpointException {
+        String where = "tensor " + t.name() + " in " + storage.describe(dir + "/" + t.file());
+        if (file == null) {
+            throw new CorruptCheckpointException(where + ": the manifest lists no such file");
+        }
+        int elementBytes = TensorCodec.elementBytes(t.dtype());
+        if (elementBytes < 0 || t.bytes() != t.elements() * elementBytes
+                || t.offset() < 0 || t.offset() + t.bytes() > file.length) {
+            throw new CorruptCheckpointException(where + ": dtype/shape/byte range do not agree with the file");
+        }
+        byte[] bytes = java.util.Arrays.copyOfRange(file, (int) t.offset(), (int) (t.offset() + t.bytes()));
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        if (crc.getValue() != t.crc32c()) {
+            throw new CorruptCheckpointException(where + " fails its CRC32C check");
+        }
+        return TensorCodec.fromBytes(bytes, t.dtype(), t.shape());
+    }
+}

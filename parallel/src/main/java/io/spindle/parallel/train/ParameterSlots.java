@@ -1,0 +1,26 @@
+package io.spindle.parallel.train;
+
+import io.spindle.layers.core.Parameter;
+import io.spindle.layers.core.ParameterSet;
+import io.spindle.optim.ParamSlot;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Presents a model's parameters to an optimizer. {@code optim} does not know {@code layers}
+ * (sibling leaf modules), so this is where a layer's {@link Parameter} becomes a {@link ParamSlot}
+ * with the same name, shape, views and role.
+ */
+public final class ParameterSlots {
+    private ParameterSlots() {}
+
+    public static List<ParamSlot> of(ParameterSet parameters) {
+        List<ParamSlot> slots = new ArrayList<>();
+        for (Parameter p : parameters.parameters()) {
+            slots.add(new ParamSlot(p.name(), p.shape(), p.role().name().toLowerCase(Locale.ROOT), p.value(), p.grad()));
+        }
+        return slots;
+    }
+}

@@ -1,0 +1,197 @@
+package io.spindle.parallel.train;
+
+import io.spindle.data.sampling.BatchSampler;
+import io.spindle.data.sampling.SamplerPosition;
+import io.spindle.data.sampling.ValidationBatches;
+import io.spindle.layers.core.Parameter;
+import io.spindle.layers.model.TransformerLM;
+import io.spindle.optim.clip.GradientClipping;
+import io.spindle.optim.schedule.LearningRateSchedule;
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.parallel.checkpoint.CheckpointContent;
+import io.spindle.parallel.checkpoint.CheckpointWriter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One rank's training loop (DESIGN.md, "One training step on one rank"): batch, forward, loss,
+ * backward, clip, optimizer step, metrics, and periodic validation and checkpoints. Resuming from
+ * a checkpoint restores parameters, optimizer state and the data position, so every step after it
+ * is the step an uninterrupted run would have taken.
+ */
+public final class RankTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(RankTrainer.class);
+    static final String STATE_EPOCH = "data.epoch";
+    static final String STATE_WINDOW = "data.window";
+    static final String STATE_SKIPPED = "train.skipped_steps";
+
+    private final TrainingConfig config;
+    private final TransformerLM model;
+    private final Optimizer optimizer;
+    private final LearningRateSchedule schedule;
+    private final BatchSampler sampler;
+    private final ValidationBatches validation;
+    private final Optional<CheckpointWriter> checkpoints;
+    private final MetricsSink metrics;
+    private final RunIdentity identity;
+    private final List<ParamSlot> slots;
+    private final int localBatch;
+    private long skipped;
+
+    /**
+     * @param checkpoints present on the rank that writes checkpoints (rank 0)
+     * @param localBatch  sequences per step on this rank (the global batch over the DP size)
+     */
+    public RankTrainer(TrainingConfig config, TransformerLM model, Optimizer optimizer, LearningRateSchedule schedule,
+                       BatchSampler sampler, ValidationBatches validation, Optional<CheckpointWriter> checkpoints,
+                       MetricsSink metrics, RunIdentity identity, int localBatch) {
+        this.config = config;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.sampler = sampler;
+        this.validation = validation;
+        this.checkpoints = checkpoints;
+        this.metrics = metrics;
+        this.identity = identity;
+        this.slots = ParameterSlots.of(model.parameters());
+        this.localBatch = localBatch;
+    }
+
+    public TrainOutcome run(Optional<CheckpointContent> resume) {
+        long step = 0;
+        long lastCheckpoint = -1;
+        if (resume.isPresent()) {
+            step = restore(resume.get());
+            lastCheckpoint = step;
+            metrics.emit(event("resume", step));
+        } else {
+            metrics.emit(event("start", 0));
+        }
+        double valLoss = Double.NaN;
+        if (step == 0) valLoss = validate(0);
+        int seq = config.seq();
+        int[] inputs = new int[localBatch * seq];
+        int[] targets = new int[localBatch * seq];
+        while (step < config.steps()) {
+            long t0 = System.nanoTime();
+            sampler.next(inputs, targets);
+            model.parameters().zeroGrads();
+            float loss = model.forwardLoss(inputs, targets, localBatch, seq);
+            model.backward();
+            double gradNorm = GradientClipping.clipGlobalNorm(model.parameters().grads(), config.gradClip());
+            double lr = schedule.lr(step + 1);
+            boolean finite = Float.isFinite(loss) && Double.isFinite(gradNorm);
+            if (!finite && config.onNonFinite() == NonFinitePolicy.STOP) {
+                String message = "loss " + loss + ", gradient norm " + gradNorm + " at step " + (step + 1)
+                        + ": stopped (train.onNonFinite=stop); the newest checkpoint is step " + lastCheckpoint
+                        + ". Lower train.lr or set train.onNonFinite=skip.";
+                metrics.emit(event("non_finite_stop", step + 1));
+                return new TrainOutcome(false, step, lastCheckpoint, valLoss, skipped, message);
+            }
+            if (finite) {
+                optimizer.step(slots, lr);
+            } else {
+                skipped++;
+                metrics.emit(event("non_finite_skip", step + 1));
+            }
+            step++;
+            double stepMs = (System.nanoTime() - t0) / 1e6;
+            metrics.emit(trainingRow(step, loss, lr, gradNorm, stepMs));
+            boolean last = step == config.steps();
+            if (step % config.evalEvery() == 0 || last) valLoss = validate(step);
+            if (step % config.checkpointEvery() == 0 || last) {
+                writeCheckpoint(step);
+                lastCheckpoint = step;
+            }
+        }
+        return new TrainOutcome(true, step, lastCheckpoint, valLoss, skipped, "completed");
+    }
+
+    /** Mean validation loss over the fixed validation batches, in nats/token; emits a row. */
+    double validate(long step) {
+        int seq = config.seq();
+        int batches = Math.min(config.evalBatches(), validation.size());
+        if (batches == 0) return Double.NaN;
+        int vb = validation.tokensPerBatch() / seq;
+        int[] inputs = new int[vb * seq];
+        int[] targets = new int[vb * seq];
+        double nats = 0;
+        long tokens = 0;
+        long bytes = 0;
+        for (int b = 0; b < batches; b++) {
+            validation.fill(b, inputs, targets);
+            nats += (double) model.forwardLoss(inputs, targets, vb, seq) * targets.length;
+            tokens += targets.length;
+            for (int t : targets) if (t < 256) bytes++;
+        }
+        double valLoss = nats / tokens;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", step);
+        row.put("val_loss", valLoss);
+        // Bits per byte counts only byte targets: special tokens carry loss but no text.
+        row.put("val_bpb", nats / Math.log(2) / Math.max(bytes, 1));
+        row.put("val_ppl", Math.exp(valLoss));
+        metrics.emit(row);
+        return valLoss;
+    }
+
+    private Map<String, Object> trainingRow(long step, float loss, double lr, double gradNorm, double stepMs) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", step);
+        row.put("loss", (double) loss);
+        row.put("lr", lr);
+        row.put("tokens", step * config.tokensPerStep());
+        row.put("tokens_per_s", config.tokensPerStep() / (stepMs / 1000.0));
+        row.put("grad_norm", gradNorm);
+        row.put("step_ms", stepMs);
+        return row;
+    }
+
+    private static Map<String, Object> event(String name, long step) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("event", name);
+        row.put("step", step);
+        return row;
+    }
+
+    private void writeCheckpoint(long step) {
+        if (checkpoints.isEmpty()) return;
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (Parameter p : model.parameters().parameters()) params.put(p.name(), p.value());
+        SamplerPosition position = sampler.position();
+        Map<String, String> state = new LinkedHashMap<>();
+        state.put(STATE_EPOCH, Long.toString(position.epoch()));
+        state.put(STATE_WINDOW, Long.toString(position.windowIndex()));
+        state.put(STATE_SKIPPED, Long.toString(skipped));
+        state.put("train.seed", Long.toString(config.seed()));
+        CheckpointContent content = new CheckpointContent(step, identity.resolvedConfig(), identity.dataParallel(),
+                identity.tensorParallel(), state, params, optimizer.state());
+        try {
+            checkpoints.get().write(content);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the checkpoint of step " + step
+                    + "; earlier checkpoints are intact: " + e.getMessage(), e);
+        }
+        metrics.emit(event("checkpoint", step));
+    }
+
+    private long restore(CheckpointContent content) {
+        ModelState.load(model.parameters(), content.model());
+        optimizer.loadState(content.optimizer());
+        sampler.seek(new SamplerPosition(Long.parseLong(content.state().get(STATE_EPOCH)),
+                Long.parseLong(content.state().get(STATE_WINDOW))));
+        skipped = Long.parseLong(content.state().getOrDefault(STATE_SKIPPED, "0"));
+        LOG.info("resumed from the checkpoint of step {}", content.step());
+        return content.step();
+    }
+}
