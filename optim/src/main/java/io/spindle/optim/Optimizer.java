@@ -1,0 +1,36 @@
+package io.spindle.optim;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Updates parameters in place from their gradients. An optimizer keeps its own state (moments,
+ * momentum buffers) per parameter name and its step count t, which starts at 1 with the first
+ * {@link #step}.
+ *
+ * <p>Every call to {@link #step} must pass the same parameters (names and shapes); the optimizer
+ * allocates its state on the first call and refuses a list that no longer matches it.
+ */
+public interface Optimizer {
+
+    /** Takes step t = {@link #stepCount()} + 1 over {@code params} with learning rate {@code lr}. */
+    void step(List<ParamSlot> params, double lr);
+
+    /** Steps taken so far, including those restored by {@link #loadState}. */
+    long stepCount();
+
+    /**
+     * A copy of the state for a checkpoint: {@code step} (a 0-d int64 array) and one float32
+     * tensor per parameter and slot, named {@code <param>/<slot>} (AdamW: {@code w/m}, {@code w/v}).
+     */
+    Map<String, INDArray> state();
+
+    /**
+     * Replaces the state with {@code state} as written by {@link #state()}, so the steps that follow
+     * are bit-identical to those of the optimizer that wrote it. Rejects a missing, unexpected or
+     * misshapen tensor with a message that names it; the tensors are copied, not kept.
+     */
+    void loadState(Map<String, INDArray> state);
+}

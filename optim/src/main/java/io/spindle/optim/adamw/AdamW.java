@@ -1,0 +1,187 @@
+package io.spindle.optim.adamw;
+
+import io.spindle.optim.ContiguousFloats;
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.DenseStateStore;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * AdamW (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", 2019) in the form of
+ * PyTorch's {@code torch.optim.AdamW}: the decay shrinks the weight directly, {@code w (1 - lr wd)},
+ * instead of being added to the gradient, so it is not rescaled by the adaptive denominator.
+ *
+ * <p>Weight decay applies only to parameters whose role is in {@code decayedRoles}. The default,
+ * {@link #DEFAULT_DECAYED_ROLES}, decays the weight matrices, embeddings and output head and leaves
+ * norm gains, biases, vectors, MASA atoms and coefficients alone: pulling a norm gain or a bias
+ * towards zero changes what the layer computes rather than regularizing its weights.
+ */
+public final class AdamW implements Optimizer {
+    /** Roles that get weight decay unless the caller says otherwise. */
+    public static final Set<String> DEFAULT_DECAYED_ROLES =
+            Set.of(ParamSlot.MATRIX, ParamSlot.EMBEDDING, ParamSlot.HEAD);
+
+    private static final String M = "m";
+    private static final String V = "v";
+    /** Elements per heap-array chunk in {@link #updateInChunks}: four chunks stay within L1/L2. */
+    private static final int CHUNK = 2048;
+
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final Set<String> decayedRoles;
+    private final DenseStateStore state = new DenseStateStore(M, V);
+
+    /** AdamW decaying {@link #DEFAULT_DECAYED_ROLES}. */
+    public AdamW(double beta1, double beta2, double eps, double weightDecay) {
+        this(beta1, beta2, eps, weightDecay, DEFAULT_DECAYED_ROLES);
+    }
+
+    /** AdamW decaying the parameters whose role is in {@code decayedRoles} (see {@link ParamSlot#ROLES}). */
+    public AdamW(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles) {
+        requireHyper(beta1, beta2, eps, weightDecay);
+        for (String role : decayedRoles) {
+            if (!ParamSlot.ROLES.contains(role)) {
+                throw new IllegalArgumentException("decayed role " + role + " is not a role; allowed: " + ParamSlot.ROLES);
+            }
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decayedRoles = Set.copyOf(decayedRoles);
+    }
+
+    @Override
+    public void step(List<ParamSlot> params, double lr) {
+        requireLearningRate(lr);
+        List<INDArray[]> moments = state.slotsFor(params);
+        long t = state.step() + 1;
+        for (int i = 0; i < params.size(); i++) {
+            ParamSlot p = params.get(i);
+            double wd = decayedRoles.contains(p.role()) ? weightDecay : 0.0;
+            INDArray[] mv = moments.get(i);
+            update(p.value(), p.grad(), mv[0], mv[1], t, lr, beta1, beta2, eps, wd);
+        }
+        state.advance();
+    }
+
+    @Override
+    public long stepCount() {
+        return state.step();
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        return state.snapshot();
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> tensors) {
+        state.load(tensors);
+    }
+
+    /**
+     * One AdamW step of one parameter, in place, as a single pass over the four buffers:
+     * <pre>
+     * m = b1 m + (1 - b1) g
+     * v = b2 v + (1 - b2) g^2
+     * w = w (1 - lr wd) - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+     * </pre>
+     * {@code w}, {@code g}, {@code m} and {@code v} are float32 row-major arrays (views allowed) of
+     * equal shape. The per-element arithmetic is float32, as in PyTorch's float32 AdamW.
+     *
+     * @param t the step number, from 1
+     */
+    public static void update(INDArray w, INDArray g, INDArray m, INDArray v,
+                              long t, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        requireHyper(beta1, beta2, eps, weightDecay);
+        requireLearningRate(lr);
+        if (t < 1) {
+            throw new IllegalArgumentException("AdamW step t counts from 1, got " + t);
+        }
+        requireSameShape(w, g, "gradient");
+        requireSameShape(w, m, "first moment m");
+        requireSameShape(w, v, "second moment v");
+        // Bias corrections folded into two per-step scalars, computed in double, as PyTorch does:
+        // lr m_hat / (sqrt(v_hat) + eps) = stepSize m / (sqrt(v) invSqrtBc2 + eps).
+        Coefficients c = new Coefficients((float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2),
+                (float) (1 - lr * weightDecay), (float) (lr / (1 - Math.pow(beta1, t))),
+                (float) (1 / Math.sqrt(1 - Math.pow(beta2, t))), (float) eps);
+        updateInChunks(ContiguousFloats.buffer(w, "parameter"), ContiguousFloats.start(w),
+                ContiguousFloats.buffer(g, "gradient"), ContiguousFloats.start(g),
+                ContiguousFloats.buffer(m, "first moment m"), ContiguousFloats.start(m),
+                ContiguousFloats.buffer(v, "second moment v"), ContiguousFloats.start(v),
+                ContiguousFloats.length(w), c);
+    }
+
+    private record Coefficients(float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                                float keep, float stepSize, float invSqrtBc2, float eps) {}
+
+    /**
+     * Copies chunks of the direct buffers into heap arrays and back: element-wise get/put on a direct
+     * FloatBuffer keeps the JIT from vectorizing the loop, which made the update 2-3x slower (measured
+     * on 4M elements: 6 ns/element direct, 2.5 ns chunked, close to the memory bandwidth).
+     */
+    private static void updateInChunks(FloatBuffer wb, int wo, FloatBuffer gb, int go, FloatBuffer mb, int mo,
+                                       FloatBuffer vb, int vo, int n, Coefficients c) {
+        int chunk = Math.min(n, CHUNK);
+        float[] w = new float[chunk];
+        float[] g = new float[chunk];
+        float[] m = new float[chunk];
+        float[] v = new float[chunk];
+        for (int base = 0; base < n; base += chunk) {
+            int len = Math.min(chunk, n - base);
+            wb.get(wo + base, w, 0, len);
+            gb.get(go + base, g, 0, len);
+            mb.get(mo + base, m, 0, len);
+            vb.get(vo + base, v, 0, len);
+            for (int i = 0; i < len; i++) {
+                float gi = g[i];
+                float mi = c.beta1 * m[i] + c.oneMinusBeta1 * gi;
+                float vi = c.beta2 * v[i] + c.oneMinusBeta2 * gi * gi;
+                m[i] = mi;
+                v[i] = vi;
+                w[i] = w[i] * c.keep - c.stepSize * mi / ((float) Math.sqrt(vi) * c.invSqrtBc2 + c.eps);
+            }
+            wb.put(wo + base, w, 0, len);
+            mb.put(mo + base, m, 0, len);
+            vb.put(vo + base, v, 0, len);
+        }
+    }
+
+    private static void requireHyper(double beta1, double beta2, double eps, double weightDecay) {
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new IllegalArgumentException("AdamW beta1=" + beta1 + " must be in [0, 1)");
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("AdamW beta2=" + beta2 + " must be in [0, 1)");
+        }
+        if (!(eps > 0 && Double.isFinite(eps))) {
+            throw new IllegalArgumentException("AdamW eps=" + eps + " must be positive and finite (it keeps the step finite where v = 0)");
+        }
+        if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("AdamW weightDecay=" + weightDecay + " must be >= 0 and finite");
+        }
+    }
+
+    private static void requireLearningRate(double lr) {
+        if (!(lr >= 0 && Double.isFinite(lr))) {
+            throw new IllegalArgumentException("learning rate " + lr + " must be >= 0 and finite");
+        }
+    }
+
+    private static void requireSameShape(INDArray w, INDArray other, String what) {
+        if (!Arrays.equals(w.shape(), other.shape())) {
+            throw new IllegalArgumentException("AdamW " + what + " has shape " + Arrays.toString(other.shape())
+                    + " but the parameter has shape " + Arrays.toString(w.shape()));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.spindle.optim.golden;
+
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.state.DenseStateStore;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Runs a golden-vector optimizer case through Spindle's optimizer the way training does: the
+ * parameters and gradients are views into one flat buffer each, and the optimizer is the same
+ * class a run uses, configured from the case's {@code hyper}.
+ */
+public final class OptimizerConformance {
+    private static final Logger log = LoggerFactory.getLogger(OptimizerConformance.class);
+
+    private static final Set<String> SUPPORTED = Set.of("adamw");
+    private static final Set<String> ADAMW_HYPER = Set.of("lr", "beta1", "beta2", "eps", "weight_decay");
+
+    private OptimizerConformance() {}
+
+    /** Whether {@link #evaluate} can run cases of {@code algorithm}. */
+    public static boolean supports(String algorithm) {
+        return SUPPORTED.contains(algorithm);
+    }
+
+    /**
+     * Applies every step of {@code c} to its initial parameters.
+     *
+     * @throws UnsupportedCaseException when the algorithm is not implemented
+     */
+    public static OptimizerResult evaluate(OptimizerCase c) {
+        if (!supports(c.algorithm())) {
+            throw new UnsupportedCaseException("optimizer algorithm '" + c.algorithm() + "' (" + c.variant()
+                    + ") is not supported; supported: " + new TreeSet<>(SUPPORTED));
+        }
+        Optimizer optimizer = adamw(c);
+        double lr = c.hyperDouble("lr");
+        List<ParamSlot> params = layOut(c.initialParams());
+        List<Map<String, INDArray>> after = new ArrayList<>(c.gradsPerStep().size());
+        for (Map<String, INDArray> grads : c.gradsPerStep()) {
+            for (ParamSlot p : params) {
+                p.grad().assign(grads.get(p.name()).castTo(DataType.FLOAT));
+            }
+            optimizer.step(params, lr);
+            Map<String, INDArray> snapshot = new LinkedHashMap<>();
+            for (ParamSlot p : params) {
+                snapshot.put(p.name(), p.value().dup('c'));
+            }
+            after.add(snapshot);
+        }
+        return new OptimizerResult(after, byParam(optimizer.state()));
+    }
+
+    /** The golden AdamW decays every parameter of a case, so every role is decayed here. */
+    private static AdamW adamw(OptimizerCase c) {
+        warnUnknownHyper(c, ADAMW_HYPER);
+        return new AdamW(c.hyperDouble("beta1"), c.hyperDouble("beta2"), c.hyperDouble("eps"),
+                c.hyperDouble("weight_decay"), ParamSlot.ROLES);
+    }
+
+    private static void warnUnknownHyper(OptimizerCase c, Set<String> known) {
+        Set<String> unknown = new TreeSet<>(c.hyper().keySet());
+        unknown.removeAll(known);
+        if (!unknown.isEmpty()) {
+            log.warn("{} case ignores hyperparameters {}; this implementation reads {}", c.algorithm(), unknown, known);
+        }
+    }
+
+    /** Copies the case's parameters into one flat buffer, as a model lays them out; 2-D ones are matrices. */
+    private static List<ParamSlot> layOut(Map<String, INDArray> initial) {
+        long total = 0;
+        for (INDArray p : initial.values()) total += p.length();
+        INDArray values = Nd4j.zeros(DataType.FLOAT, total);
+        INDArray grads = Nd4j.zeros(DataType.FLOAT, total);
+        List<ParamSlot> params = new ArrayList<>(initial.size());
+        long offset = 0;
+        for (Map.Entry<String, INDArray> e : initial.entrySet()) {
+            long[] shape = e.getValue().shape();
+            long n = e.getValue().length();
+            INDArray value = values.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', shape);
+            INDArray grad = grads.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', shape);
+            value.assign(e.getValue().castTo(DataType.FLOAT));
+            String role = shape.length == 2 ? ParamSlot.MATRIX : ParamSlot.VECTOR;
+            params.add(new ParamSlot(e.getKey(), shape, role, value, grad));
+            offset += n;
+        }
+        return params;
+    }
+
+    /** Regroups checkpoint names {@code <param>/<slot>} into per-parameter maps, as the files store state. */
+    private static Map<String, Map<String, INDArray>> byParam(Map<String, INDArray> state) {
+        Map<String, Map<String, INDArray>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : state.entrySet()) {
+            if (e.getKey().equals(DenseStateStore.STEP)) continue;
+            int cut = e.getKey().lastIndexOf('/');
+            out.computeIfAbsent(e.getKey().substring(0, cut), k -> new LinkedHashMap<>())
+                    .put(e.getKey().substring(cut + 1), e.getValue());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,211 @@
+package io.spindle.optim.state;
+
+import io.spindle.optim.ContiguousFloats;
+import io.spindle.optim.ParamSlot;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An optimizer's per-parameter state held as full-precision float32 tensors (one per slot, e.g.
+ * AdamW's {@code m} and {@code v}), plus the step count. It names the tensors for checkpoints
+ * ({@code step}, {@code <param>/<slot>}) and checks every name and shape on the way back in, so
+ * a resumed run cannot silently pair a parameter with another parameter's moments.
+ */
+public final class DenseStateStore {
+    private static final Logger log = LoggerFactory.getLogger(DenseStateStore.class);
+
+    /** Name of the step-count tensor, a 0-d int64 array. */
+    public static final String STEP = "step";
+
+    private final List<String> slotNames;
+    private final Map<String, INDArray[]> byParam = new LinkedHashMap<>();
+    private long step;
+
+    /** A store with the given slots per parameter, e.g. {@code "m", "v"}. */
+    public DenseStateStore(String... slotNames) {
+        if (slotNames.length == 0) {
+            throw new IllegalArgumentException("a state store needs at least one slot name");
+        }
+        for (String s : slotNames) {
+            if (s == null || s.isEmpty() || s.contains("/")) {
+                throw new IllegalArgumentException("slot name '" + s + "' must be non-empty and contain no '/'");
+            }
+        }
+        if (new HashSet<>(Arrays.asList(slotNames)).size() != slotNames.length) {
+            throw new IllegalArgumentException("duplicate slot names " + Arrays.toString(slotNames));
+        }
+        this.slotNames = List.of(slotNames);
+    }
+
+    /** The checkpoint name of one slot of one parameter. */
+    public static String key(String param, String slot) {
+        return param + "/" + slot;
+    }
+
+    /** Steps completed. */
+    public long step() {
+        return step;
+    }
+
+    /** Records that one more step has been applied to every parameter. */
+    public void advance() {
+        step++;
+    }
+
+    /**
+     * The slot tensors of each of {@code params}, in the same order, each array indexed like the
+     * slot names. Zero state is allocated only before the first step; afterwards the parameters
+     * must be exactly those the state was made for. Nothing changes when this throws.
+     */
+    public List<INDArray[]> slotsFor(List<ParamSlot> params) {
+        boolean fresh = byParam.isEmpty() && step == 0;
+        Map<String, INDArray[]> created = new LinkedHashMap<>();
+        List<INDArray[]> result = new ArrayList<>(params.size());
+        Set<String> seen = new HashSet<>();
+        for (ParamSlot p : params) {
+            if (!seen.add(p.name())) {
+                throw new IllegalArgumentException("parameter " + p.name() + " is passed twice");
+            }
+            INDArray[] slots = byParam.get(p.name());
+            if (slots == null && fresh) {
+                slots = zeros(p.shape());
+                created.put(p.name(), slots);
+            } else if (slots == null) {
+                throw new IllegalArgumentException("no optimizer state for parameter " + p.name() + " at step "
+                        + step + "; the state holds " + byParam.keySet());
+            } else {
+                requireShape(key(p.name(), slotNames.get(0)), slots[0].shape(), p.shape(), "parameter " + p.name());
+            }
+            result.add(slots);
+        }
+        if (!fresh && seen.size() != byParam.size()) {
+            Set<String> unused = new TreeSet<>(byParam.keySet());
+            unused.removeAll(seen);
+            throw new IllegalArgumentException("optimizer state holds parameters that were not passed to step: " + unused);
+        }
+        byParam.putAll(created);
+        return result;
+    }
+
+    /** A detached copy of the state, named for a checkpoint. */
+    public Map<String, INDArray> snapshot() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        out.put(STEP, Nd4j.scalar(DataType.INT64, step));
+        for (Map.Entry<String, INDArray[]> e : byParam.entrySet()) {
+            for (int s = 0; s < slotNames.size(); s++) {
+                out.put(key(e.getKey(), slotNames.get(s)), e.getValue()[s].dup('c'));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Replaces the state with copies of {@code tensors}. When this store already holds state, the
+     * loaded names and shapes must equal it; a fresh store accepts any complete, consistent set and
+     * the first {@link #slotsFor} checks it against the parameters.
+     */
+    public void load(Map<String, INDArray> tensors) {
+        if (tensors == null) {
+            throw new IllegalArgumentException("optimizer state is null");
+        }
+        long loadedStep = readStep(tensors.get(STEP));
+        Map<String, INDArray[]> loaded = groupByParam(tensors);
+        if (!byParam.isEmpty()) {
+            requireSameParams(loaded);
+        }
+        byParam.clear();
+        byParam.putAll(loaded);
+        step = loadedStep;
+        log.info("loaded optimizer state for {} parameters at step {}", loaded.size(), loadedStep);
+    }
+
+    private static long readStep(INDArray t) {
+        if (t == null) {
+            throw new IllegalArgumentException("optimizer state is missing tensor " + STEP);
+        }
+        if (t.length() != 1) {
+            throw new IllegalArgumentException("optimizer state tensor " + STEP + " must hold one value, got shape "
+                    + Arrays.toString(t.shape()));
+        }
+        double value = t.getDouble(0);
+        long step = t.dataType().isIntType() ? t.getLong(0) : (long) value;
+        if (step < 0 || (!t.dataType().isIntType() && step != value)) {
+            throw new IllegalArgumentException("optimizer state tensor " + STEP
+                    + " must be a non-negative whole number, got " + value);
+        }
+        return step;
+    }
+
+    private Map<String, INDArray[]> groupByParam(Map<String, INDArray> tensors) {
+        Map<String, INDArray[]> grouped = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            String name = e.getKey();
+            if (name.equals(STEP)) continue;
+            int cut = name.lastIndexOf('/');
+            int slot = cut < 0 ? -1 : slotNames.indexOf(name.substring(cut + 1));
+            if (slot < 0) {
+                throw new IllegalArgumentException("unexpected optimizer state tensor " + name + "; expected "
+                        + STEP + " and <param>/<slot> with slot in " + slotNames);
+            }
+            ContiguousFloats.requireDense(e.getValue(), "optimizer state tensor " + name);
+            grouped.computeIfAbsent(name.substring(0, cut), k -> new INDArray[slotNames.size()])[slot] =
+                    e.getValue().dup('c');
+        }
+        for (Map.Entry<String, INDArray[]> e : grouped.entrySet()) {
+            INDArray[] slots = e.getValue();
+            for (int s = 0; s < slots.length; s++) {
+                String name = key(e.getKey(), slotNames.get(s));
+                if (slots[s] == null) {
+                    throw new IllegalArgumentException("optimizer state is missing tensor " + name);
+                }
+                requireShape(name, slots[s].shape(), slots[0].shape(), key(e.getKey(), slotNames.get(0)));
+            }
+        }
+        return grouped;
+    }
+
+    private void requireSameParams(Map<String, INDArray[]> loaded) {
+        for (Map.Entry<String, INDArray[]> e : byParam.entrySet()) {
+            INDArray[] in = loaded.get(e.getKey());
+            if (in == null) {
+                throw new IllegalArgumentException("optimizer state is missing tensor "
+                        + key(e.getKey(), slotNames.get(0)));
+            }
+            requireShape(key(e.getKey(), slotNames.get(0)), in[0].shape(), e.getValue()[0].shape(),
+                    "the optimizer's current state");
+        }
+        for (String name : loaded.keySet()) {
+            if (!byParam.containsKey(name)) {
+                throw new IllegalArgumentException("unexpected optimizer state tensor "
+                        + key(name, slotNames.get(0)) + ": this optimizer has no parameter " + name);
+            }
+        }
+    }
+
+    private static void requireShape(String tensor, long[] actual, long[] expected, String expectedFrom) {
+        if (!Arrays.equals(actual, expected)) {
+            throw new IllegalArgumentException("optimizer state tensor " + tensor + " has shape "
+                    + Arrays.toString(actual) + " but " + expectedFrom + " has shape " + Arrays.toString(expected));
+        }
+    }
+
+    private INDArray[] zeros(long[] shape) {
+        INDArray[] slots = new INDArray[slotNames.size()];
+        for (int s = 0; s < slots.length; s++) {
+            slots[s] = Nd4j.zeros(DataType.FLOAT, shape);
+        }
+        return slots;
+    }
+}
