@@ -1,0 +1,53 @@
+package io.spindle.spark.cli;
+
+import io.spindle.spark.config.SpindleConfig;
+import io.spindle.spark.generate.TextGenerator;
+import io.spindle.spark.model.CheckpointModels;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Sample text from a trained model (a run directory or one of its checkpoints).")
+public final class GenerateCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN_OR_CHECKPOINT", description = "runs/<name> or runs/<name>/checkpoints/step-N")
+    String source;
+
+    @Option(names = "--prompt", description = "text to continue (default: generate.prompt of the run's config)")
+    String prompt;
+
+    @Option(names = "--tokens", description = "how many tokens to sample (default: generate.tokens)")
+    Integer tokens;
+
+    @Option(names = "--temperature", description = "sampling temperature > 0 (default: generate.temperature)")
+    Double temperature;
+
+    @Option(names = "--top-k", description = "sample among the k most likely tokens (default: generate.topK)")
+    Integer topK;
+
+    @Option(names = "--seed", description = "random seed (default: generate.seed)")
+    Long seed;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> all = new ArrayList<>(overrides);
+        if (prompt != null) all.add("generate.prompt=" + com.typesafe.config.ConfigUtil.quoteString(prompt));
+        if (tokens != null) all.add("generate.tokens=" + tokens);
+        if (temperature != null) all.add("generate.temperature=" + temperature);
+        if (topK != null) all.add("generate.topK=" + topK);
+        if (seed != null) all.add("generate.seed=" + seed);
+        CheckpointModels.Loaded loaded = CheckpointModels.load(source, all, new Configuration(), System.err);
+        SpindleConfig.Generate g = loaded.config().generate();
+        System.out.println(new TextGenerator(loaded.model(), loaded.config().train().seq())
+                .generate(g.prompt(), g.tokens(), g.temperature(), g.topK(), g.seed()));
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,63 @@
+package io.spindle.spark.cli;
+
+import io.spindle.spark.SparkSessions;
+import io.spindle.spark.config.ConfigLoader;
+import io.spindle.spark.config.SpindleConfig;
+import io.spindle.spark.generate.TextGenerator;
+import io.spindle.spark.model.CheckpointModels;
+import io.spindle.spark.train.TrainJob;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.File;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a model from a HOCON config on Spark (embedded local[*] when no master is set),"
+                + " then print the validation loss and a generated sample.")
+public final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CONF", description = "config file, e.g. conf/tiny.conf")
+    File conf;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", description = "continue the run from its newest valid checkpoint")
+    boolean resume;
+
+    @Option(names = "--no-sample", description = "skip the generated sample at the end")
+    boolean noSample;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        SpindleConfig config = ConfigLoader.load(conf, overrides);
+        try (SparkSession spark = SparkSessions.start(config, "spindle train " + config.run().name())) {
+            TrainJob.Summary summary = TrainJob.run(spark, config, resume, out);
+            if (!summary.outcome().completed()) {
+                System.err.println("spindle train: " + summary.outcome().message());
+                return ExitCodes.RUNTIME_FAILURE;
+            }
+            out.printf(Locale.ROOT, "Finished %d steps in %.1f s. Validation loss %.4f nats/token (%.3f bits/byte).%n",
+                    summary.outcome().lastStep(), summary.wallSeconds(), summary.outcome().finalValLoss(),
+                    summary.outcome().finalValLoss() / Math.log(2));
+            out.println("Run directory: " + summary.config().run().dir());
+            if (!noSample) {
+                CheckpointModels.Loaded loaded = CheckpointModels.load(summary.config().run().dir(), List.of(),
+                        spark.sparkContext().hadoopConfiguration(), System.err);
+                SpindleConfig.Generate g = loaded.config().generate();
+                String text = new TextGenerator(loaded.model(), loaded.config().train().seq())
+                        .generate(g.prompt(), g.tokens(), g.temperature(), g.topK(), g.seed());
+                out.println("Sample (step " + loaded.step() + ", temperature " + g.temperature() + "):");
+                out.println(text);
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.spindle.spark.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import io.spindle.data.tokenizer.ByteTokenizer;
+import io.spindle.layers.model.ModelConfig;
+import io.spindle.layers.model.ModelFlavors;
+import io.spindle.parallel.train.NonFinitePolicy;
+import io.spindle.parallel.train.TrainingConfig;
+
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a HOCON config file plus {@code --set key=value} overrides over Spindle's defaults
+ * ({@code defaults.conf}), rejects unknown keys with a did-you-mean, and builds the typed
+ * {@link SpindleConfig}. Every failure is a {@link ConfigException} naming the key and the fix.
+ */
+public final class ConfigLoader {
+    private static final String DEFAULTS = "io/spindle/spark/config/defaults.conf";
+    /** Model keys that have no default of their own: absent means "the flavor's value". */
+    private static final List<String> MODEL_OVERRIDES = List.of("model.vocabSize", "model.dModel", "model.layers",
+            "model.heads", "model.ffnHidden", "model.maxSeq", "model.ropeBase", "model.normEps", "model.initStd");
+    private static final String FREE_FORM_PREFIX = "spark.conf.";
+
+    private ConfigLoader() {}
+
+    /** Loads {@code file} with {@code overrides} ("key=value" each) applied on top. */
+    public static SpindleConfig load(File file, List<String> overrides) {
+        if (!file.isFile()) {
+            throw new ConfigException("config file " + file + " does not exist; pass a HOCON file such as conf/tiny.conf");
+        }
+        Config user;
+        try {
+            user = ConfigFactory.parseFile(file);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException("config file " + file + " cannot be parsed: " + e.getMessage(), e);
+        }
+        return build(parseOverrides(overrides).withFallback(user), file.toString());
+    }
+
+    /** Rebuilds a config from resolved text (what ranks receive and checkpoints store). */
+    public static SpindleConfig fromText(String hocon) {
+        return build(ConfigFactory.parseString(hocon), "resolved config");
+    }
+
+    /** Loads the config stored in a checkpoint, with {@code overrides} applied. */
+    public static SpindleConfig fromText(String hocon, List<String> overrides) {
+        return build(parseOverrides(overrides).withFallback(ConfigFactory.parseString(hocon)), "checkpoint config");
+    }
+
+    static Config parseOverrides(List<String> overrides) {
+        Config result = ConfigFactory.empty();
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--set " + o + " is not key=value; write e.g. --set train.steps=100");
+            }
+            String key = o.substring(0, eq).trim();
+            String value = o.substring(eq + 1).trim();
+            Config one;
+            try {
+                one = ConfigFactory.parseString(key + " = " + value);
+            } catch (com.typesafe.config.ConfigException e) {
+                // Not valid HOCON as written (e.g. a path with a colon): take it as a plain string.
+                one = ConfigFactory.parseMap(Map.of(key, value));
+            }
+            result = one.withFallback(result);
+        }
+        return result;
+    }
+
+    private static SpindleConfig build(Config given, String origin) {
+        Config defaults = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), DEFAULTS);
+        rejectUnknownKeys(given, knownKeys(defaults), origin);
+        Config c;
+        try {
+            c = given.withFallback(defaults).resolve();
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(origin + ": " + e.getMessage(), e);
+        }
+        TypedReader r = new TypedReader(c);
+        String name = r.string("run.name");
+        if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException("run.name=\"" + name + "\" must be non-empty letters, digits, '.', '_' or '-'");
+        }
+        String dir = r.string("run.dir").isBlank() ? "runs/" + name : stripSlash(r.string("run.dir"));
+        SpindleConfig.Run run = new SpindleConfig.Run(name, dir);
+        ModelConfig model = model(c, r);
+        SpindleConfig.Data data = data(r, dir);
+        TrainingConfig train = train(r);
+        SpindleConfig.Mesh mesh = new SpindleConfig.Mesh(r.positiveInt("mesh.dp"), r.positiveInt("mesh.tp"));
+        Map<String, String> sparkConf = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
+            sparkConf.put(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
+        }
+        SpindleConfig.Spark spark = new SpindleConfig.Spark(r.string("spark.master"), sparkConf);
+        SpindleConfig.Generate generate = new SpindleConfig.Generate(r.positiveInt("generate.tokens"),
+                r.positiveDouble("generate.temperature"), r.positiveInt("generate.topK"), r.string("generate.prompt"),
+                r.longValue("generate.seed"));
+        crossCheck(model, train, mesh);
+        // The resolved text carries the resolved directories, so a rank rebuilding the config from it
+        // (or a checkpoint reader) sees the same paths the driver did.
+        Config withDirs = c.withValue("run.dir", ConfigValueFactory.fromAnyRef(dir))
+                .withValue("data.prepared", ConfigValueFactory.fromAnyRef(data.prepared()));
+        String resolved = withDirs.root().render(ConfigRenderOptions.defaults()
+                .setOriginComments(false).setComments(false).setJson(false).setFormatted(true));
+        return new SpindleConfig(run, model, data, train, mesh, spark, generate, resolved);
+    }
+
+    private static ModelConfig model(Config c, TypedReader r) {
+        ModelConfig flavor;
+        String flavorName = r.string("model.flavor");
+        try {
+            flavor = ModelFlavors.get(flavorName);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("model.flavor=\"" + flavorName + "\": " + e.getMessage());
+        }
+        try {
+            return new ModelConfig(flavorName,
+                    c.hasPath("model.vocabSize") ? r.positiveInt("model.vocabSize") : flavor.vocabSize(),
+                    c.hasPath("model.dModel") ? r.positiveInt("model.dModel") : flavor.dModel(),
+                    c.hasPath("model.layers") ? r.positiveInt("model.layers") : flavor.layers(),
+                    c.hasPath("model.heads") ? r.positiveInt("model.heads") : flavor.heads(),
+                    c.hasPath("model.ffnHidden") ? r.positiveInt("model.ffnHidden") : flavor.ffnHidden(),
+                    c.hasPath("model.maxSeq") ? r.positiveInt("model.maxSeq") : flavor.maxSeq(),
+                    c.hasPath("model.ropeBase") ? r.positiveDouble("model.ropeBase") : flavor.ropeBase(),
+                    c.hasPath("model.normEps") ? r.positiveDouble("model.normEps") : flavor.normEps(),
+                    c.hasPath("model.initStd") ? r.positiveDouble("model.initStd") : flavor.initStd());
+        } catch (ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static SpindleConfig.Data data(TypedReader r, String runDir) {
+        List<String> source = r.stringList("data.source");
+        String format = r.oneOf("data.format", "auto", "text", "jsonl", "parquet");
+        double fraction = r.doubleValue("data.validationFraction");
+        if (!(fraction > 0 && fraction < 0.5)) {
+            throw new ConfigException("data.validationFraction=" + fraction + " must be in (0, 0.5), e.g. 0.05");
+        }
+        String prepared = r.string("data.prepared").isBlank() ? runDir + "/data" : stripSlash(r.string("data.prepared"));
+        long shardTokens = r.longValue("data.shardTokens");
+        if (shardTokens < 1024) {
+            throw new ConfigException("data.shardTokens=" + shardTokens + " is too small; use at least 1024");
+        }
+        return new SpindleConfig.Data(source, format, r.string("data.textField"), prepared, fraction,
+                r.longValue("data.seed"), shardTokens);
+    }
+
+    private static TrainingConfig train(TypedReader r) {
+        String policy = r.oneOf("train.onNonFinite", "stop", "skip");
+        try {
+            return new TrainingConfig(r.intValue("train.steps"), r.intValue("train.batch"), r.intValue("train.seq"),
+                    r.doubleValue("train.lr"), r.doubleValue("train.minLr"), r.intValue("train.warmupSteps"),
+                    r.doubleValue("train.weightDecay"), r.doubleValue("train.beta1"), r.doubleValue("train.beta2"),
+                    r.doubleValue("train.eps"), r.doubleValue("train.gradClip"), r.intValue("train.evalEvery"),
+                    r.intValue("train.evalBatches"), r.intValue("train.checkpointEvery"),
+                    r.intValue("train.keepCheckpoints"), r.intValue("train.logEvery"), r.longValue("train.seed"),
+                    NonFinitePolicy.valueOf(policy.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static void crossCheck(ModelConfig model, TrainingConfig train, SpindleConfig.Mesh mesh) {
+        if (train.seq() > model.maxSeq()) {
+            throw new ConfigException("train.seq=" + train.seq() + " exceeds model.maxSeq=" + model.maxSeq()
+                    + "; lower train.seq or raise model.maxSeq");
+        }
+        if (model.vocabSize() < ByteTokenizer.VOCAB_SIZE) {
+            throw new ConfigException("model.vocabSize=" + model.vocabSize() + " is smaller than the byte tokenizer's "
+                    + ByteTokenizer.VOCAB_SIZE + " ids; set model.vocabSize >= " + ByteTokenizer.VOCAB_SIZE);
+        }
+        if (mesh.tp() != 1) {
+            throw new ConfigException("mesh.tp=" + mesh.tp() + ": tensor parallelism is not available in this build;"
+                    + " set mesh.tp=1");
+        }
+        if (mesh.dp() != 1) {
+            throw new ConfigException("mesh.dp=" + mesh.dp() + ": multi-rank data parallelism is not available in this"
+                    + " build; set mesh.dp=1");
+        }
+    }
+
+    private static Set<String> knownKeys(Config defaults) {
+        Set<String> known = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) known.add(e.getKey());
+        known.addAll(MODEL_OVERRIDES);
+        return known;
+    }
+
+    private static void rejectUnknownKeys(Config given, Set<String> known, String origin) {
+        for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
+            String key = e.getKey();
+            if (known.contains(key) || key.startsWith(FREE_FORM_PREFIX)) continue;
+            String hint = DidYouMean.closest(key, known).map(k -> "; did you mean " + k + "?")
+                    .orElse("; see spark-jobs/src/main/resources/" + DEFAULTS + " for every key");
+            throw new ConfigException("unknown config key " + key + " in " + origin + hint);
+        }
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static String stripQuotes(String key) {
+        return key.replace("\"", "");
+    }
+}

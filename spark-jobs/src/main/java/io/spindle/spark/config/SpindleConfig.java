@@ -1,0 +1,46 @@
+package io.spindle.spark.config;
+
+import io.spindle.layers.model.ModelConfig;
+import io.spindle.parallel.train.TrainingConfig;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole typed config of a Spindle command, read by {@link ConfigLoader}. {@code resolvedText}
+ * is the fully resolved HOCON that produced it: written to {@code config.resolved.conf}, sent to
+ * the ranks, and stored in every checkpoint's manifest.
+ */
+public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfig train, Mesh mesh, Spark spark,
+                            Generate generate, String resolvedText) {
+
+    /** {@code run.*}: where the run's files go. {@code dir} is already resolved (never empty). */
+    public record Run(String name, String dir) {
+        public String checkpointsDir() { return dir + "/checkpoints"; }
+        public String metricsFile() { return dir + "/metrics.jsonl"; }
+        public String resolvedConfigFile() { return dir + "/config.resolved.conf"; }
+    }
+
+    /** {@code data.*}: the source text and the prepared token shards. {@code prepared} is resolved. */
+    public record Data(List<String> source, String format, String textField, String prepared,
+                       double validationFraction, long seed, long shardTokens) {
+        public Data {
+            source = List.copyOf(source);
+        }
+    }
+
+    /** {@code mesh.*}: world = dp × tp ranks. */
+    public record Mesh(int dp, int tp) {
+        public int world() { return dp * tp; }
+    }
+
+    /** {@code spark.*}: master (empty = spark-submit's or embedded local[*]) and extra properties. */
+    public record Spark(String master, Map<String, String> conf) {
+        public Spark {
+            conf = Map.copyOf(conf);
+        }
+    }
+
+    /** {@code generate.*}: sampling settings for {@code spindle generate} and the end of {@code train}. */
+    public record Generate(int tokens, double temperature, int topK, String prompt, long seed) {}
+}

@@ -1,0 +1,85 @@
+package io.spindle.spark.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Reads typed values from a resolved config, turning type errors into messages with the fix. */
+final class TypedReader {
+    private final Config c;
+
+    TypedReader(Config c) {
+        this.c = c;
+    }
+
+    String string(String key) {
+        try {
+            return c.getString(key);
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a string, e.g. " + key + " = \"value\"");
+        }
+    }
+
+    List<String> stringList(String key) {
+        if (c.getValue(key).valueType() == ConfigValueType.STRING) return List.of(c.getString(key));
+        try {
+            List<String> list = c.getStringList(key);
+            if (list.isEmpty()) throw new ConfigException(key + " is empty; give at least one path");
+            return list;
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a path or a list of paths, e.g. " + key + " = [\"data/a.txt\"]");
+        }
+    }
+
+    int intValue(String key) {
+        long v = longValue(key);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new ConfigException(key + "=" + v + " is out of range for an integer");
+        }
+        return (int) v;
+    }
+
+    int positiveInt(String key) {
+        int v = intValue(key);
+        if (v <= 0) throw new ConfigException(key + "=" + v + " must be a positive integer");
+        return v;
+    }
+
+    long longValue(String key) {
+        try {
+            double d = c.getDouble(key);
+            if (d != Math.rint(d)) throw wrong(key, "a whole number");
+            return c.getLong(key);
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a whole number, e.g. " + key + " = 100");
+        }
+    }
+
+    double doubleValue(String key) {
+        try {
+            return c.getDouble(key);
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a number, e.g. " + key + " = 0.5");
+        }
+    }
+
+    double positiveDouble(String key) {
+        double v = doubleValue(key);
+        if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(key + "=" + v + " must be a positive number");
+        return v;
+    }
+
+    String oneOf(String key, String... allowed) {
+        String v = string(key);
+        for (String a : allowed) if (a.equalsIgnoreCase(v)) return a;
+        throw new ConfigException(key + "=\"" + v + "\" is not allowed; choose one of " + Arrays.toString(allowed));
+    }
+
+    private ConfigException wrong(String key, String expected) {
+        Object value = c.getValue(key).unwrapped();
+        return new ConfigException(key + " = " + (value instanceof String ? "\"" + value + "\"" : value)
+                + " has the wrong type; expected " + expected);
+    }
+}

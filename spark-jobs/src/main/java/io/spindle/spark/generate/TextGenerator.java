@@ -1,0 +1,81 @@
+package io.spindle.spark.generate;
+
+import io.spindle.data.tokenizer.ByteTokenizer;
+import io.spindle.layers.core.Buffers;
+import io.spindle.layers.model.TransformerLM;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Samples text from a byte-level model: temperature and top-k sampling, one token at a time,
+ * re-reading the last {@code context} tokens for each (no KV cache: at the sizes Spindle trains
+ * on one machine this is milliseconds per token). Deterministic for a given seed.
+ */
+public final class TextGenerator {
+    private final TransformerLM model;
+    private final ByteTokenizer tokenizer = new ByteTokenizer();
+    private final int context;
+
+    public TextGenerator(TransformerLM model, int context) {
+        if (context <= 0 || context > model.config().maxSeq()) {
+            throw new IllegalArgumentException("context " + context + " must be in 1.." + model.config().maxSeq());
+        }
+        this.model = model;
+        this.context = context;
+    }
+
+    /** Continues {@code prompt} by {@code tokens} sampled tokens and returns prompt + continuation. */
+    public String generate(String prompt, int tokens, double temperature, int topK, long seed) {
+        int[] promptIds = tokenizer.encode(prompt);
+        int[] ids = Arrays.copyOf(promptIds, promptIds.length + tokens);
+        int length = promptIds.length;
+        if (length == 0) ids[length++] = ByteTokenizer.END_OF_TEXT; // start as at a document boundary
+        SplittableRandom random = new SplittableRandom(seed);
+        int produced = 0;
+        while (produced < tokens && length < ids.length) {
+            int from = Math.max(0, length - context);
+            int[] window = Arrays.copyOfRange(ids, from, length);
+            INDArray logits = model.forwardLogits(window, 1, window.length);
+            int next = sample(logits, window.length - 1, temperature, topK, random);
+            if (next == ByteTokenizer.END_OF_TEXT) break;
+            ids[length++] = next;
+            produced++;
+        }
+        return tokenizer.decode(Arrays.copyOf(ids, length));
+    }
+
+    /** Samples from row {@code row} of the logits with temperature and top-k. */
+    static int sample(INDArray logits, int row, double temperature, int topK, SplittableRandom random) {
+        int vocab = (int) logits.size(1);
+        FloatBuffer fb = Buffers.floats(logits);
+        int base = (int) logits.offset() + row * vocab;
+        double[] scaled = new double[vocab];
+        for (int v = 0; v < vocab; v++) scaled[v] = fb.get(base + v) / temperature;
+        int k = Math.min(Math.max(1, topK), vocab);
+        double[] sorted = scaled.clone();
+        Arrays.sort(sorted);
+        double threshold = sorted[vocab - k];
+        double max = sorted[vocab - 1];
+        double total = 0;
+        double[] p = new double[vocab];
+        for (int v = 0; v < vocab; v++) {
+            p[v] = scaled[v] >= threshold ? Math.exp(scaled[v] - max) : 0;
+            total += p[v];
+        }
+        double u = random.nextDouble() * total;
+        for (int v = 0; v < vocab; v++) {
+            u -= p[v];
+            if (u <= 0 && p[v] > 0) return v;
+        }
+        return argmax(scaled); // only reached through floating-point rounding of the total
+    }
+
+    private static int argmax(double[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+}

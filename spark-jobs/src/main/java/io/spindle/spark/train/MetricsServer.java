@@ -1,0 +1,100 @@
+package io.spindle.spark.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spindle.parallel.net.SecretHandshake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The driver's end of the metrics channel: rank 0 connects, proves it knows the job secret, and
+ * streams one JSON object per line. Spark accumulators only arrive when a task ends; a training
+ * task runs for the whole job, so live progress needs this channel.
+ */
+final class MetricsServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+    static final String PURPOSE = "metrics";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServerSocket server;
+    private final byte[] secret;
+    private final Consumer<Map<String, Object>> onRow;
+    private final Thread acceptor;
+    private final java.util.List<Thread> readers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    MetricsServer(String bindHost, byte[] secret, Consumer<Map<String, Object>> onRow) throws IOException {
+        this.server = new ServerSocket();
+        this.server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0));
+        this.secret = secret.clone();
+        this.onRow = onRow;
+        this.acceptor = new Thread(this::acceptLoop, "spindle-metrics-server");
+        this.acceptor.setDaemon(true);
+        this.acceptor.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket s = server.accept();
+                Thread reader = new Thread(() -> serve(s), "spindle-metrics-" + s.getRemoteSocketAddress());
+                reader.setDaemon(true);
+                readers.add(reader);
+                reader.start();
+            } catch (IOException e) {
+                if (!closed) LOG.warn("metrics server accept failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            s.setSoTimeout(0);
+            SecretHandshake.challenge(s, secret, PURPOSE);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                Map<String, Object> row = JSON.readValue(line, new TypeReference<>() {});
+                synchronized (this) {
+                    onRow.accept(row);
+                }
+            }
+        } catch (SecretHandshake.HandshakeException e) {
+            LOG.warn(e.getMessage());
+        } catch (IOException e) {
+            if (!closed) LOG.warn("metrics connection from {} ended: {}", s.getRemoteSocketAddress(), e.getMessage());
+        }
+    }
+
+    /**
+     * Waits until every rank connection has been read to its end. Ranks close their connection
+     * before their task returns, so after the stage ends this only waits for bytes in flight.
+     */
+    void awaitConnectionsClosed(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        for (Thread t : readers) {
+            t.join(Math.max(1, deadline - System.currentTimeMillis()));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+    }
+}

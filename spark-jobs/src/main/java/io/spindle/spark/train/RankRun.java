@@ -1,0 +1,61 @@
+package io.spindle.spark.train;
+
+import io.spindle.data.sampling.BatchSampler;
+import io.spindle.data.sampling.ValidationBatches;
+import io.spindle.layers.model.TransformerLM;
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.schedule.WarmupCosine;
+import io.spindle.parallel.checkpoint.CheckpointCatalog;
+import io.spindle.parallel.checkpoint.CheckpointContent;
+import io.spindle.parallel.checkpoint.CheckpointWriter;
+import io.spindle.parallel.train.MetricsSink;
+import io.spindle.parallel.train.RankTrainer;
+import io.spindle.parallel.train.RunIdentity;
+import io.spindle.parallel.train.TrainOutcome;
+import io.spindle.parallel.train.TrainingConfig;
+import io.spindle.spark.config.SpindleConfig;
+import io.spindle.data.shard.TokenDataset;
+import io.spindle.spark.prepare.TokenDatasetLoader;
+import io.spindle.spark.fs.HadoopCheckpointStorage;
+import org.apache.hadoop.conf.Configuration;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Assembles one rank from the config (data, model, optimizer, schedule, checkpoints) and runs
+ * its {@link RankTrainer}. Spark-free apart from Hadoop I/O, so tests run it directly.
+ */
+public final class RankRun {
+    private RankRun() {}
+
+    public static TrainOutcome train(SpindleConfig config, int rank, Configuration hadoopConf, MetricsSink metrics)
+            throws IOException {
+        TrainingConfig train = config.train();
+        int dp = config.mesh().dp();
+        TokenDataset data = TokenDatasetLoader.load(config.data().prepared(), hadoopConf);
+        BatchSampler sampler = new BatchSampler(data.train(), train.seq(), train.batch() / dp, train.seed(), rank, dp);
+        ValidationBatches validation = new ValidationBatches(data.validation(), train.seq(), train.batch() / dp,
+                train.evalBatches());
+        TransformerLM model = new TransformerLM(config.model(), train.seed());
+        Optimizer optimizer = new AdamW(train.beta1(), train.beta2(), train.eps(), train.weightDecay());
+        WarmupCosine schedule = new WarmupCosine(train.lr(), train.warmupSteps(), train.steps(), train.minLr());
+        HadoopCheckpointStorage storage = new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf);
+        Optional<CheckpointContent> resume = new CheckpointCatalog(storage).loadLatestValid(warning -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("event", "checkpoint_skipped");
+            row.put("step", -1);
+            row.put("message", warning);
+            metrics.emit(row);
+        });
+        Optional<CheckpointWriter> writer = rank == 0
+                ? Optional.of(new CheckpointWriter(storage, GitRevision.current(), train.keepCheckpoints()))
+                : Optional.empty();
+        RankTrainer trainer = new RankTrainer(train, model, optimizer, schedule, sampler, validation, writer, metrics,
+                new RunIdentity(config.resolvedText(), dp, config.mesh().tp()), train.batch() / dp);
+        return trainer.run(resume);
+    }
+}

@@ -1,0 +1,117 @@
+package io.spindle.spark.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private File write(String text) throws IOException {
+        Path p = dir.resolve("test.conf");
+        Files.writeString(p, text);
+        return p.toFile();
+    }
+
+    private String error(String text, String... overrides) throws IOException {
+        File f = write(text);
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(f, List.of(overrides))).getMessage();
+    }
+
+    @Test
+    void readsAFileWithDefaultsAndOverrides() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("run.name = demo\ntrain.steps = 50\nmodel.layers = 3"),
+                List.of("train.lr=1e-3", "data.source=/tmp/x.txt"));
+        assertEquals("demo", c.run().name());
+        assertEquals("runs/demo", c.run().dir());
+        assertEquals("runs/demo/data", c.data().prepared());
+        assertEquals(50, c.train().steps());
+        assertEquals(1e-3, c.train().lr());
+        assertEquals(3, c.model().layers());
+        assertEquals(128, c.model().dModel(), "other fields come from the tiny flavor");
+        assertEquals(List.of("/tmp/x.txt"), c.data().source());
+    }
+
+    @Test
+    void resolvedTextRebuildsTheSameConfig() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("run.name = demo\ntrain.steps = 50"), List.of("model.heads=2"));
+        SpindleConfig again = ConfigLoader.fromText(c.resolvedText());
+        assertEquals(c.train(), again.train());
+        assertEquals(c.model(), again.model());
+        assertEquals(c.run(), again.run());
+        assertEquals(c.data(), again.data());
+    }
+
+    @Test
+    void unknownKeySuggestsTheClosestOne() throws IOException {
+        String msg = error("train.stpes = 5");
+        assertTrue(msg.contains("train.stpes") && msg.contains("did you mean train.steps?"), msg);
+    }
+
+    @Test
+    void wrongTypeNamesTheKeyAndTheExpectedType() throws IOException {
+        String msg = error("train.steps = lots");
+        assertTrue(msg.contains("train.steps") && msg.contains("whole number"), msg);
+    }
+
+    @Test
+    void outOfRangeValuesAreRefused() throws IOException {
+        assertTrue(error("train.lr = -1").contains("train.lr"));
+        assertTrue(error("train.beta2 = 1.5").contains("train.beta2"));
+        assertTrue(error("data.validationFraction = 0.9").contains("data.validationFraction"));
+    }
+
+    @Test
+    void headsThatDoNotDivideDModelAreRefusedWithTheFix() throws IOException {
+        String msg = error("model.heads = 3");
+        assertTrue(msg.contains("heads") && msg.contains("128"), msg);
+    }
+
+    @Test
+    void sequenceLongerThanTheModelAllowsIsRefused() throws IOException {
+        String msg = error("train.seq = 4096");
+        assertTrue(msg.contains("train.seq=4096") && msg.contains("model.maxSeq"), msg);
+    }
+
+    @Test
+    void unknownFlavorListsTheKnownOnes() throws IOException {
+        String msg = error("model.flavor = huge");
+        assertTrue(msg.contains("huge") && msg.contains("tiny") && msg.contains("small"), msg);
+    }
+
+    @Test
+    void meshLargerThanThisBuildSupportsIsRefused() throws IOException {
+        assertTrue(error("mesh.tp = 2").contains("mesh.tp=2"));
+        assertTrue(error("mesh.dp = 0").contains("mesh.dp"));
+    }
+
+    @Test
+    void malformedOverrideAndMissingFileAreExplained() throws IOException {
+        assertTrue(error("", "train.steps").contains("key=value"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(dir.resolve("absent.conf").toFile(), List.of()));
+        assertTrue(e.getMessage().contains("absent.conf") && e.getMessage().contains("does not exist"));
+    }
+
+    @Test
+    void sparkPropertiesPassThrough() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("spark.conf { \"spark.executor.memory\" = \"2g\" }"), List.of());
+        assertEquals("2g", c.spark().conf().get("spark.executor.memory"));
+    }
+
+    @Test
+    void didYouMeanIgnoresFarAwayKeys() {
+        assertTrue(DidYouMean.closest("completely.different.thing", List.of("train.steps")).isEmpty());
+        assertEquals(3, DidYouMean.distance("kitten", "sitting"));
+    }
+}

@@ -1,0 +1,118 @@
+package io.spindle.spark.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spindle.spark.SpindleMain;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The train command end to end on an embedded local Spark: data preparation, the barrier stage,
+ * live metrics, checkpoints on a file:// Hadoop FileSystem, refusal to overwrite, and --resume.
+ */
+class TrainJobTest {
+    @TempDir
+    static Path dir;
+    static Path conf;
+
+    @BeforeAll
+    static void corpus() throws IOException {
+        StringBuilder text = new StringBuilder();
+        String[] lines = {"It is a truth universally acknowledged, that a single man in possession of a good fortune,",
+                "must be in want of a wife.", "However little known the feelings or views of such a man may be",
+                "on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding",
+                "families, that he is considered the rightful property of some one or other of their daughters."};
+        for (int p = 0; p < 400; p++) {
+            text.append(lines[p % lines.length]).append(' ').append(lines[(p * 7) % lines.length]).append("\n\n");
+        }
+        Files.writeString(dir.resolve("corpus.txt"), text.toString());
+        conf = dir.resolve("test.conf");
+        Files.writeString(conf, String.join("\n",
+                "run.name = t",
+                "run.dir = \"" + dir.resolve("run").toUri() + "\"",
+                "data.source = [\"" + dir.resolve("corpus.txt").toUri() + "\"]",
+                "data.validationFraction = 0.1",
+                "model { dModel = 32, layers = 1, heads = 2, ffnHidden = 64, maxSeq = 32 }",
+                "train { steps = 12, batch = 4, seq = 32, warmupSteps = 2, evalEvery = 6, evalBatches = 2,",
+                "        checkpointEvery = 6, logEvery = 3 }",
+                "generate.tokens = 20",
+                "spark.master = \"local[2]\""));
+    }
+
+    private static int run(ByteArrayOutputStream out, String... args) {
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            return SpindleMain.execute(args);
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    private static List<Map<String, Object>> metrics() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
+            rows.add(json.readValue(line, Map.class));
+        }
+        return rows;
+    }
+
+    @Test
+    void trainsRefusesToOverwriteAndResumes() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, run(out, "train", conf.toString()), out.toString());
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("Validation loss") && printed.contains("Sample (step 12"), printed);
+        assertTrue(Files.exists(dir.resolve("run/config.resolved.conf")));
+        assertTrue(Files.exists(dir.resolve("run/checkpoints/step-12/manifest.json")));
+        assertTrue(Files.exists(dir.resolve("run/data/dataset.json")));
+        List<Map<String, Object>> rows = metrics();
+        assertEquals(12, rows.stream().filter(r -> r.containsKey("loss")).count());
+        assertEquals(3, rows.stream().filter(r -> r.containsKey("val_loss")).count(), "steps 0, 6 and 12");
+
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        assertEquals(2, run(again, "train", conf.toString()), "a second run into the same directory is refused");
+        assertTrue(Files.exists(dir.resolve("run/checkpoints/step-12/manifest.json")), "nothing was deleted");
+
+        ByteArrayOutputStream resumed = new ByteArrayOutputStream();
+        assertEquals(0, run(resumed, "train", conf.toString(), "--resume", "--set", "train.steps=18", "--no-sample"),
+                resumed.toString());
+        List<Map<String, Object>> after = metrics();
+        assertTrue(after.stream().anyMatch(r -> "resume".equals(r.get("event"))));
+        List<Long> newSteps = after.subList(rows.size(), after.size()).stream().filter(r -> r.containsKey("loss"))
+                .map(r -> ((Number) r.get("step")).longValue()).toList();
+        assertEquals(List.of(13L, 14L, 15L, 16L, 17L, 18L), newSteps);
+
+        ByteArrayOutputStream eval = new ByteArrayOutputStream();
+        assertEquals(0, run(eval, "eval", dir.resolve("run").toString()), eval.toString());
+        assertTrue(eval.toString().contains("val_loss") && eval.toString().contains("step 18"), eval.toString());
+
+        ByteArrayOutputStream gen = new ByteArrayOutputStream();
+        assertEquals(0, run(gen, "generate", dir.resolve("run").toString(), "--prompt", "It is", "--tokens", "10"));
+        assertTrue(gen.toString().startsWith("It is"), gen.toString());
+    }
+
+    @Test
+    void badConfigExitsWithTwoBeforeAnySparkWork() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(2, run(out, "train", conf.toString(), "--set", "train.stpes=3"));
+        assertEquals(2, run(out, "train", dir.resolve("missing.conf").toString()));
+        assertEquals(2, run(out, "eval", dir.resolve("no-such-run").toString()));
+        assertFalse(Files.exists(dir.resolve("no-such-run")));
+    }
+}
