@@ -44,9 +44,9 @@ public final class TrainCommand implements Callable<Integer> {
                 System.err.println("spindle train: " + summary.outcome().message());
                 return ExitCodes.RUNTIME_FAILURE;
             }
-            out.printf(Locale.ROOT, "Finished %d steps in %.1f s. Validation loss %.4f nats/token (%.3f bits/byte).%n",
+            out.printf(Locale.ROOT, "Finished %d steps in %.1f s. Validation loss %.4f nats/token (perplexity %.2f).%n",
                     summary.outcome().lastStep(), summary.wallSeconds(), summary.outcome().finalValLoss(),
-                    summary.outcome().finalValLoss() / Math.log(2));
+                    Math.exp(summary.outcome().finalValLoss()));
             out.println("Run directory: " + summary.config().run().dir());
             if (!noSample) {
                 CheckpointModels.Loaded loaded = CheckpointModels.load(summary.config().run().dir(), List.of(),
