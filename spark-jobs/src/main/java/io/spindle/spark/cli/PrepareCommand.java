@@ -5,7 +5,7 @@ import io.spindle.spark.SparkSessions;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.prepare.PrepareJob;
-import io.spindle.spark.prepare.PrepareOptions;
+import io.spindle.spark.prepare.DatasetPreparation;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,10 +30,10 @@ public final class PrepareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SpindleConfig config = ConfigLoader.load(conf, overrides);
         try (SparkSession spark = SparkSessions.start(config, "spindle prepare " + config.run().name())) {
-            SpindleConfig.Data d = config.data();
-            DatasetManifest manifest = PrepareJob.run(spark, new PrepareOptions(d.source(), d.format(), d.textField(),
-                    d.prepared(), d.validationFraction(), d.seed(), d.shardTokens()));
-            System.out.println("Prepared " + config.data().prepared() + ": " + manifest);
+            DatasetManifest manifest = PrepareJob.run(spark, DatasetPreparation.options(config));
+            System.out.printf("Prepared %s: %,d train tokens in %d shard(s), %,d validation tokens in %d shard(s)%n",
+                    config.data().prepared(), manifest.trainTokens(), manifest.train().size(),
+                    manifest.validationTokens(), manifest.validation().size());
         }
         return ExitCodes.OK;
     }

@@ -23,8 +23,7 @@ public final class DatasetPreparation {
     public static void ensurePrepared(SparkSession spark, SpindleConfig config, PrintStream console)
             throws IOException {
         SpindleConfig.Data data = config.data();
-        PrepareOptions opts = new PrepareOptions(data.source(), data.format(), data.textField(), data.prepared(),
-                data.validationFraction(), data.seed(), data.shardTokens());
+        PrepareOptions opts = options(config);
         Path manifestPath = new Path(data.prepared(), DatasetManifest.FILE_NAME);
         FileSystem fs = manifestPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
         if (fs.exists(manifestPath)) {
@@ -42,6 +41,13 @@ public final class DatasetPreparation {
         console.printf("Prepared %,d train tokens (%d shards) and %,d validation tokens (%d shards)%n",
                 manifest.trainTokens(), manifest.train().size(), manifest.validationTokens(),
                 manifest.validation().size());
+    }
+
+    /** The prepare job's options from a config's {@code data.*} keys. */
+    public static PrepareOptions options(SpindleConfig config) {
+        SpindleConfig.Data d = config.data();
+        return new PrepareOptions(d.source(), d.format(), d.textField(), d.prepared(), d.validationFraction(), d.seed(),
+                d.shardTokens());
     }
 
     private static void checkMatches(DatasetManifest existing, PrepareOptions opts) {
