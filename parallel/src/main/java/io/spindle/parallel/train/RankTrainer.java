@@ -119,30 +119,15 @@ public final class RankTrainer {
 
     /** Mean validation loss over the fixed validation batches, in nats/token; emits a row. */
     double validate(long step) {
-        int seq = config.seq();
-        int batches = Math.min(config.evalBatches(), validation.size());
-        if (batches == 0) return Double.NaN;
-        int vb = validation.tokensPerBatch() / seq;
-        int[] inputs = new int[vb * seq];
-        int[] targets = new int[vb * seq];
-        double nats = 0;
-        long tokens = 0;
-        long bytes = 0;
-        for (int b = 0; b < batches; b++) {
-            validation.fill(b, inputs, targets);
-            nats += (double) model.forwardLoss(inputs, targets, vb, seq) * targets.length;
-            tokens += targets.length;
-            for (int t : targets) if (t < 256) bytes++;
-        }
-        double valLoss = nats / tokens;
+        Validation.Result result = Validation.evaluate(model, validation, config.seq(), config.evalBatches());
+        if (result.tokens() == 0) return Double.NaN;
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("step", step);
-        row.put("val_loss", valLoss);
-        // Bits per byte counts only byte targets: special tokens carry loss but no text.
-        row.put("val_bpb", nats / Math.log(2) / Math.max(bytes, 1));
-        row.put("val_ppl", Math.exp(valLoss));
+        row.put("val_loss", result.loss());
+        row.put("val_bpb", result.bpb());
+        row.put("val_ppl", result.perplexity());
         metrics.emit(row);
-        return valLoss;
+        return result.loss();
     }
 
     private Map<String, Object> trainingRow(long step, float loss, double lr, double gradNorm, double stepMs) {
