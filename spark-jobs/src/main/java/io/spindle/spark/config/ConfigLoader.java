@@ -40,7 +40,7 @@ public final class ConfigLoader {
         }
         Config user;
         try {
-            user = ConfigFactory.parseFile(file);
+            user = isYaml(file) ? YamlConfig.parse(file) : ConfigFactory.parseFile(file);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException("config file " + file + " cannot be parsed: " + e.getMessage(), e);
         }
@@ -55,6 +55,11 @@ public final class ConfigLoader {
     /** Loads the config stored in a checkpoint, with {@code overrides} applied. */
     public static SpindleConfig fromText(String hocon, List<String> overrides) {
         return build(parseOverrides(overrides).withFallback(ConfigFactory.parseString(hocon)), "checkpoint config");
+    }
+
+    private static boolean isYaml(File file) {
+        String name = file.getName().toLowerCase(Locale.ROOT);
+        return name.endsWith(".yaml") || name.endsWith(".yml");
     }
 
     static Config parseOverrides(List<String> overrides) {

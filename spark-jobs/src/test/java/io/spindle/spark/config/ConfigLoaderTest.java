@@ -110,6 +110,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsYamlWithTheSameKeysAndChecks() throws IOException {
+        Path yaml = dir.resolve("run.yaml");
+        Files.writeString(yaml, "run:\n  name: fromyaml\ntrain:\n  steps: 40\n  lr: 0.002\nmodel.layers: 2\n");
+        SpindleConfig c = ConfigLoader.load(yaml.toFile(), List.of("train.batch=8"));
+        assertEquals("fromyaml", c.run().name());
+        assertEquals(40, c.train().steps());
+        assertEquals(0.002, c.train().lr());
+        assertEquals(2, c.model().layers());
+        assertEquals(8, c.train().batch());
+        Files.writeString(yaml, "train:\n  stepz: 40\n");
+        String msg = assertThrows(ConfigException.class, () -> ConfigLoader.load(yaml.toFile(), List.of())).getMessage();
+        assertTrue(msg.contains("did you mean train.steps?"), msg);
+        Files.writeString(yaml, "train: [unclosed\n");
+        msg = assertThrows(ConfigException.class, () -> ConfigLoader.load(yaml.toFile(), List.of())).getMessage();
+        assertTrue(msg.contains("not valid YAML"), msg);
+    }
+
+    @Test
     void didYouMeanIgnoresFarAwayKeys() {
         assertTrue(DidYouMean.closest("completely.different.thing", List.of("train.steps")).isEmpty());
         assertEquals(3, DidYouMean.distance("kitten", "sitting"));
