@@ -112,10 +112,10 @@ class ConfigLoaderTest {
     @Test
     void readsYamlWithTheSameKeysAndChecks() throws IOException {
         Path yaml = dir.resolve("run.yaml");
-        Files.writeString(yaml, "run:\n  name: fromyaml\ntrain:\n  steps: 40\n  lr: 0.002\nmodel.layers: 2\n");
+        Files.writeString(yaml, "run:\n  name: fromyaml\ntrain:\n  steps: 400\n  lr: 0.002\nmodel.layers: 2\n");
         SpindleConfig c = ConfigLoader.load(yaml.toFile(), List.of("train.batch=8"));
         assertEquals("fromyaml", c.run().name());
-        assertEquals(40, c.train().steps());
+        assertEquals(400, c.train().steps());
         assertEquals(0.002, c.train().lr());
         assertEquals(2, c.model().layers());
         assertEquals(8, c.train().batch());
