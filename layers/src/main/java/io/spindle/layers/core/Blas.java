@@ -2,6 +2,7 @@ package io.spindle.layers.core;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
@@ -14,8 +15,10 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
  * {@code Nd4j.gemm} spends ~45 µs per call on a 64×64 product before any arithmetic; this call
  * costs ~1 µs of overhead, which is what makes a step of many small products fast (ADR 0001).
  *
- * <p>Offsets and leading dimensions are in elements, relative to the start of each array's data
- * buffer (so views pass {@code view.offset()} plus their own index).
+ * <p>Offsets and leading dimensions are in elements, relative to the start of each array's root
+ * data buffer, the same origin {@link Buffers#floats} indexes from (so views pass
+ * {@code view.offset()} plus their own index). Calls from several threads at once are safe; the
+ * attention layer makes them.
  */
 public final class Blas {
     private Blas() {}
@@ -59,9 +62,26 @@ public final class Blas {
         return (int) x.stride(0);
     }
 
+    /**
+     * A pointer to element {@code offset} of x's root buffer. For a view, ND4J's
+     * {@code data()} is itself a view whose {@code addressPointer()} already starts at
+     * {@code data().offset()}, while {@code x.offset()} (and {@link Buffers#floats}) count from the
+     * root; subtracting {@code data().offset()} puts both on the same origin.
+     */
     private static FloatPointer pointer(INDArray x, long offset) {
-        Pointer base = x.data().addressPointer();
-        FloatPointer p = new FloatPointer(base);
-        return p.position(p.position() + offset);
+        DataBuffer data = x.data();
+        long root = data.addressPointer().address() - data.offset() * Float.BYTES;
+        return new RawAddress(root + offset * Float.BYTES);
+    }
+
+    /**
+     * A pointer that owns nothing. JavaCPP's {@code new FloatPointer(Pointer)} copies the
+     * source's deallocator as a proxy, so closing such a copy could release ND4J's own buffer.
+     */
+    private static final class RawAddress extends FloatPointer {
+        RawAddress(long byteAddress) {
+            super((Pointer) null);
+            this.address = byteAddress;
+        }
     }
 }

@@ -12,6 +12,13 @@ import java.nio.FloatBuffer;
  * loops over the buffer instead (ADR 0001).
  */
 public final class Buffers {
+    /**
+     * Elementwise kernels copy blocks of this many floats into Java arrays: bulk copies plus a
+     * loop over arrays vectorize, where element-by-element FloatBuffer access does not.
+     */
+    public static final int STAGE = 4096;
+    private static final ThreadLocal<float[][]> STAGING = ThreadLocal.withInitial(() -> new float[6][STAGE]);
+
     private Buffers() {}
 
     /**
@@ -25,6 +32,14 @@ public final class Buffers {
         return x.data().asNioFloat();
     }
 
+    /**
+     * This thread's six staging arrays of {@link #STAGE} floats, for kernels that copy blocks in
+     * with {@code FloatBuffer.get(index, dst, 0, len)}, compute on arrays and copy results out.
+     */
+    public static float[][] staging() {
+        return STAGING.get();
+    }
+
     /** A new zeroed c-order float32 array. */
     public static INDArray zeros(long... shape) {
         return Nd4j.zeros(DataType.FLOAT, shape);
@@ -34,5 +49,35 @@ public final class Buffers {
     public static INDArray reuse(INDArray current, long... shape) {
         if (current != null && java.util.Arrays.equals(current.shape(), shape)) return current;
         return zeros(shape);
+    }
+
+    /**
+     * out = a + b elementwise over c-order contiguous arrays of equal length (residual
+     * connections); {@code out} may be {@code a} or {@code b}.
+     */
+    public static void add(INDArray a, INDArray b, INDArray out) {
+        long n = out.length();
+        if (a.length() != n || b.length() != n) {
+            throw new IllegalArgumentException("add needs equal lengths, got " + a.length() + ", " + b.length()
+                    + " into " + n);
+        }
+        FloatBuffer as = floats(a);
+        FloatBuffer bs = floats(b);
+        FloatBuffer os = floats(out);
+        int aOff = (int) a.offset();
+        int bOff = (int) b.offset();
+        int oOff = (int) out.offset();
+        Parallel.forRange((int) n, 65_536, (chunk, from, to) -> {
+            float[][] stage = staging();
+            float[] x = stage[0];
+            float[] y = stage[1];
+            for (int i = from; i < to; i += STAGE) {
+                int len = Math.min(STAGE, to - i);
+                as.get(aOff + i, x, 0, len);
+                bs.get(bOff + i, y, 0, len);
+                for (int j = 0; j < len; j++) x[j] += y[j];
+                os.put(oOff + i, x, 0, len);
+            }
+        });
     }
 }
