@@ -114,6 +114,8 @@ public final class RankTrainer {
                 lastCheckpoint = step;
             }
         }
+        // A run resumed at its last step takes no step: still report where it stands.
+        if (Double.isNaN(valLoss)) valLoss = validate(step);
         return new TrainOutcome(true, step, lastCheckpoint, valLoss, skipped, "completed");
     }
 

@@ -104,6 +104,20 @@ class RankTrainerTest {
     }
 
     @Test
+    void resumingACompletedRunTakesNoStepAndStillReportsValidation() throws IOException {
+        TrainingConfig cfg = config(4, 4, NonFinitePolicy.STOP, 1e-2);
+        LocalCheckpointStorage storage = new LocalCheckpointStorage(dir);
+        TrainOutcome first = trainer(cfg, new TransformerLM(MODEL, 3),
+                Optional.of(new CheckpointWriter(storage, "test", 5)), new ArrayList<>()).run(Optional.empty());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        TrainOutcome again = trainer(cfg, new TransformerLM(MODEL, 3), Optional.empty(), rows)
+                .run(Optional.of(new CheckpointCatalog(storage).load(4)));
+        assertEquals(4, again.lastStep());
+        assertEquals(first.finalValLoss(), again.finalValLoss(), 0.0);
+        assertEquals(0, rows.stream().filter(r -> r.containsKey("loss")).count());
+    }
+
+    @Test
     void stopsCleanlyOnANonFiniteLossByDefault() {
         List<Map<String, Object>> rows = new ArrayList<>();
         TransformerLM model = new TransformerLM(MODEL, 3);
