@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model from a HOCON config on Spark (embedded local[*] when no master is set),"
+        description = "Train a model from a HOCON or YAML config on Spark (embedded local[*] when no master is set),"
                 + " then print the validation loss and a generated sample.")
 public final class TrainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CONF", description = "config file, e.g. conf/tiny.conf")
