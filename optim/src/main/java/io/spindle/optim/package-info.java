@@ -2,7 +2,11 @@
  * Spindle's optimizers. They see parameters as {@link io.spindle.optim.ParamSlot}s (name, logical
  * shape, role, value and gradient views into flat buffers), update them with one fused Java pass
  * per parameter, and keep their state as named float32 tensors that a checkpoint stores by name.
- * Sub-packages: {@code adamw}, {@code schedule} (learning rates), {@code clip} (gradient norms),
- * {@code state} (per-parameter state tensors) and {@code golden} (the golden-vector adapter).
+ * Sub-packages: {@code adamw}, {@code lamb}, {@code muon} (Muon, NorMuon and their shared
+ * matrix-momentum base), {@code auon} (AuON and Hybrid-AuON), {@code math} (the pure functions they
+ * are built from: Newton–Schulz, NorMuon's and AuON's normalizations), {@code routing} (parameter
+ * groups: hidden matrices to a Muon-family optimizer, the rest to AdamW), {@code schedule}
+ * (learning rates), {@code clip} (gradient norms), {@code state} (per-parameter state tensors) and
+ * {@code golden} (the golden-vector adapter).
  */
 package io.spindle.optim;

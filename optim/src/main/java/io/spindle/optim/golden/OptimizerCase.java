@@ -51,6 +51,32 @@ public record OptimizerCase(String algorithm, String variant, Map<String, Object
         return number.doubleValue();
     }
 
+    /**
+     * A boolean hyperparameter ({@code true}/{@code false} or their text), {@code fallback} when absent.
+     */
+    public boolean hyperBoolean(String key, boolean fallback) {
+        Object value = hyper.get(key);
+        if (value == null) return fallback;
+        if (value instanceof Boolean b) return b;
+        if ("true".equals(value) || "false".equals(value)) return Boolean.parseBoolean((String) value);
+        throw new IllegalArgumentException(algorithm + " case hyperparameter '" + key + "' must be true or false, got " + value);
+    }
+
+    /** A whole-number hyperparameter, {@code fallback} when absent. */
+    public int hyperInt(String key, int fallback) {
+        if (hyper.get(key) == null) return fallback;
+        double value = hyperDouble(key);
+        if (value != Math.rint(value) || Math.abs(value) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(algorithm + " case hyperparameter '" + key + "' must be a whole number, got " + value);
+        }
+        return (int) value;
+    }
+
+    /** A numeric hyperparameter, {@code fallback} when absent. */
+    public double hyperDouble(String key, double fallback) {
+        return hyper.get(key) == null ? fallback : hyperDouble(key);
+    }
+
     private static void requireGradsMatch(String algorithm, Map<String, INDArray> params,
                                           Map<String, INDArray> grads, int step) {
         if (!grads.keySet().equals(params.keySet())) {

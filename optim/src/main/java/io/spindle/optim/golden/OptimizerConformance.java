@@ -2,14 +2,12 @@ package io.spindle.optim.golden;
 
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
-import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.math.NewtonSchulz;
 import io.spindle.optim.state.DenseStateStore;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,32 +19,28 @@ import java.util.TreeSet;
 /**
  * Runs a golden-vector optimizer case through Spindle's optimizer the way training does: the
  * parameters and gradients are views into one flat buffer each, and the optimizer is the same
- * class a run uses, configured from the case's {@code hyper}.
+ * class a run uses, configured from the case's {@code hyper}. Function cases (the math the
+ * optimizers are built from) run through {@link #evaluateFunction}.
  */
 public final class OptimizerConformance {
-    private static final Logger log = LoggerFactory.getLogger(OptimizerConformance.class);
-
-    private static final Set<String> SUPPORTED = Set.of("adamw");
-    private static final Set<String> ADAMW_HYPER = Set.of("lr", "beta1", "beta2", "eps", "weight_decay");
+    /** Function cases (kind {@code function}) this class evaluates. */
+    private static final Set<String> FUNCTIONS = Set.of("newton-schulz");
 
     private OptimizerConformance() {}
 
-    /** Whether {@link #evaluate} can run cases of {@code algorithm}. */
+    /** Whether {@link #evaluate} or {@link #evaluateFunction} can run cases of {@code algorithm}. */
     public static boolean supports(String algorithm) {
-        return SUPPORTED.contains(algorithm);
+        return GoldenOptimizers.ALGORITHMS.contains(algorithm) || FUNCTIONS.contains(algorithm);
     }
 
     /**
-     * Applies every step of {@code c} to its initial parameters.
+     * Applies every step of {@code c} to its initial parameters. The optimizer is chosen from the
+     * case's algorithm and variant (see {@link GoldenOptimizers}).
      *
      * @throws UnsupportedCaseException when the algorithm is not implemented
      */
     public static OptimizerResult evaluate(OptimizerCase c) {
-        if (!supports(c.algorithm())) {
-            throw new UnsupportedCaseException("optimizer algorithm '" + c.algorithm() + "' (" + c.variant()
-                    + ") is not supported; supported: " + new TreeSet<>(SUPPORTED));
-        }
-        Optimizer optimizer = adamw(c);
+        Optimizer optimizer = GoldenOptimizers.create(c);
         double lr = c.hyperDouble("lr");
         List<ParamSlot> params = layOut(c.initialParams());
         List<Map<String, INDArray>> after = new ArrayList<>(c.gradsPerStep().size());
@@ -64,19 +58,19 @@ public final class OptimizerConformance {
         return new OptimizerResult(after, byParam(optimizer.state()));
     }
 
-    /** The golden AdamW decays every parameter of a case, so every role is decayed here. */
-    private static AdamW adamw(OptimizerCase c) {
-        warnUnknownHyper(c, ADAMW_HYPER);
-        return new AdamW(c.hyperDouble("beta1"), c.hyperDouble("beta2"), c.hyperDouble("eps"),
-                c.hyperDouble("weight_decay"), ParamSlot.ROLES);
-    }
-
-    private static void warnUnknownHyper(OptimizerCase c, Set<String> known) {
-        Set<String> unknown = new TreeSet<>(c.hyper().keySet());
-        unknown.removeAll(known);
-        if (!unknown.isEmpty()) {
-            log.warn("{} case ignores hyperparameters {}; this implementation reads {}", c.algorithm(), unknown, known);
+    /**
+     * Computes a function case in float32, as training does, and returns its results under the
+     * names of the case's expected fields ({@code newton-schulz}: {@code output}).
+     *
+     * @throws UnsupportedCaseException when the function is not implemented
+     */
+    public static Map<String, INDArray> evaluateFunction(FunctionCase c) {
+        if (c.algorithm().equals("newton-schulz")) {
+            INDArray input = c.input("input").castTo(DataType.FLOAT);
+            return Map.of("output", NewtonSchulz.orthogonalize(input, c.settingInt("steps")));
         }
+        throw new UnsupportedCaseException("function '" + c.algorithm() + "' (" + c.variant()
+                + ") is not implemented; implemented: " + new TreeSet<>(FUNCTIONS));
     }
 
     /** Copies the case's parameters into one flat buffer, as a model lays them out; 2-D ones are matrices. */

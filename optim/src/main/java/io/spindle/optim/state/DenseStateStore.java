@@ -30,11 +30,29 @@ public final class DenseStateStore {
     public static final String STEP = "step";
 
     private final List<String> slotNames;
+    /** Per slot: true when it holds one value per row ({@code [rows, 1]}) instead of one per element. */
+    private final boolean[] perRow;
     private final Map<String, INDArray[]> byParam = new LinkedHashMap<>();
     private long step;
 
-    /** A store with the given slots per parameter, e.g. {@code "m", "v"}. */
+    /** A store with the given slots per parameter, e.g. {@code "m", "v"}, each shaped like the parameter. */
     public DenseStateStore(String... slotNames) {
+        this(slotNames, new boolean[slotNames.length]);
+    }
+
+    /**
+     * A store whose slot {@code s} is shaped like the parameter, or {@code [rows, 1]} when
+     * {@code perRow[s]} (a statistic per output neuron, as NorMuon keeps). The first slot must be
+     * shaped like the parameter: the shape checks read the parameter's shape from it.
+     */
+    public DenseStateStore(String[] slotNames, boolean[] perRow) {
+        if (perRow.length != slotNames.length) {
+            throw new IllegalArgumentException(slotNames.length + " slot names but " + perRow.length + " per-row flags");
+        }
+        if (perRow.length > 0 && perRow[0]) {
+            throw new IllegalArgumentException("the first slot " + slotNames[0] + " must be shaped like the parameter");
+        }
+        this.perRow = perRow.clone();
         if (slotNames.length == 0) {
             throw new IllegalArgumentException("a state store needs at least one slot name");
         }
@@ -170,7 +188,8 @@ public final class DenseStateStore {
                 if (slots[s] == null) {
                     throw new IllegalArgumentException("optimizer state is missing tensor " + name);
                 }
-                requireShape(name, slots[s].shape(), slots[0].shape(), key(e.getKey(), slotNames.get(0)));
+                requireShape(name, slots[s].shape(), slotShape(s, slots[0].shape()),
+                        "the slot derived from " + key(e.getKey(), slotNames.get(0)));
             }
         }
         return grouped;
@@ -204,8 +223,18 @@ public final class DenseStateStore {
     private INDArray[] zeros(long[] shape) {
         INDArray[] slots = new INDArray[slotNames.size()];
         for (int s = 0; s < slots.length; s++) {
-            slots[s] = Nd4j.zeros(DataType.FLOAT, shape);
+            slots[s] = Nd4j.zeros(DataType.FLOAT, slotShape(s, shape));
         }
         return slots;
+    }
+
+    /** The shape of slot {@code s} for a parameter of shape {@code param}. */
+    private long[] slotShape(int s, long[] param) {
+        if (!perRow[s]) return param;
+        if (param.length != 2) {
+            throw new IllegalArgumentException("slot " + slotNames.get(s) + " holds one value per row and needs a 2-D"
+                    + " parameter, got shape " + Arrays.toString(param));
+        }
+        return new long[] {param[0], 1};
     }
 }

@@ -54,7 +54,7 @@ final class GoldenFiles {
         JsonNode root = JSON.readTree(file.toFile());
         assertEquals("optimizer", root.get("kind").asText(), file + " kind");
         Map<String, Object> hyper = new LinkedHashMap<>();
-        root.get("hyper").properties().forEach(e -> hyper.put(e.getKey(), e.getValue().numberValue()));
+        root.get("hyper").properties().forEach(e -> hyper.put(e.getKey(), hyperValue(e.getValue())));
         Map<String, INDArray> params = new LinkedHashMap<>();
         tensors(root.at("/inputs/params")).forEach((k, t) -> params.put(k, t.toFloat32()));
         List<Map<String, INDArray>> grads = new ArrayList<>();
@@ -72,6 +72,42 @@ final class GoldenFiles {
                 .forEach(e -> state.put(e.getKey(), tensors(e.getValue())));
         JsonNode tol = root.get("tolerance");
         return new OptimizerFile(c, after, state, tol.get("rtol").asDouble(), tol.get("atol").asDouble());
+    }
+
+    /** A function file's cases: per case, its tensors (input and expected) and its numeric settings. */
+    record FunctionFile(String algorithm, List<Map<String, Tensor>> tensors, List<Map<String, Double>> settings,
+                        double rtol, double atol) {}
+
+    static FunctionFile readFunction(String name) throws IOException {
+        Path file = sharedDirectory().resolve("golden/public/optim").resolve(name);
+        JsonNode root = JSON.readTree(file.toFile());
+        assertEquals("function", root.get("kind").asText(), file + " kind");
+        List<Map<String, Tensor>> tensors = new ArrayList<>();
+        List<Map<String, Double>> settings = new ArrayList<>();
+        for (JsonNode c : root.get("cases")) {
+            Map<String, Tensor> t = new LinkedHashMap<>();
+            Map<String, Double> s = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : c.properties()) {
+                if (e.getValue().isNumber()) s.put(e.getKey(), e.getValue().asDouble());
+                else if (e.getValue().has("shape")) t.put(e.getKey(), tensor(e.getValue()));
+            }
+            tensors.add(t);
+            settings.add(s);
+        }
+        JsonNode tol = root.get("tolerance");
+        return new FunctionFile(root.get("algorithm").asText(), tensors, settings,
+                tol.get("rtol").asDouble(), tol.get("atol").asDouble());
+    }
+
+    /** Hyperparameters as the spark-jobs reader passes them: numbers, booleans, lists of numbers. */
+    private static Object hyperValue(JsonNode v) {
+        if (v.isBoolean()) return v.booleanValue();
+        if (v.isArray()) {
+            List<Object> out = new ArrayList<>();
+            v.forEach(item -> out.add(hyperValue(item)));
+            return out;
+        }
+        return v.isNumber() ? (Object) v.doubleValue() : v.asText();
     }
 
     /** Fails unless every element satisfies {@code |got - want| <= atol + rtol |want|}, naming the worst one. */
@@ -96,14 +132,18 @@ final class GoldenFiles {
     private static Map<String, Tensor> tensors(JsonNode node) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
-            JsonNode shapeNode = e.getValue().get("shape");
-            long[] shape = new long[shapeNode.size()];
-            for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong();
-            JsonNode dataNode = e.getValue().get("data");
-            double[] data = new double[dataNode.size()];
-            for (int i = 0; i < data.length; i++) data[i] = dataNode.get(i).asDouble();
-            out.put(e.getKey(), new Tensor(shape, data));
+            out.put(e.getKey(), tensor(e.getValue()));
         }
         return out;
+    }
+
+    private static Tensor tensor(JsonNode node) {
+        JsonNode shapeNode = node.get("shape");
+        long[] shape = new long[shapeNode.size()];
+        for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asLong();
+        JsonNode dataNode = node.get("data");
+        double[] data = new double[dataNode.size()];
+        for (int i = 0; i < data.length; i++) data[i] = dataNode.get(i).asDouble();
+        return new Tensor(shape, data);
     }
 }

@@ -1,8 +1,11 @@
 package io.spindle.optim.golden;
 
+import io.spindle.optim.golden.GoldenFiles.FunctionFile;
 import io.spindle.optim.golden.GoldenFiles.OptimizerFile;
 import io.spindle.optim.golden.GoldenFiles.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,6 +14,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,9 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OptimizerConformanceTest {
 
-    @Test
-    void adamwMatchesGoldenVectors() throws IOException {
-        OptimizerFile file = GoldenFiles.readOptimizer("adamw.json");
+    /** Every optimizer file of the public set; auon/auon-package and the hybrids differ only in variant. */
+    @ParameterizedTest
+    @ValueSource(strings = {"adamw.json", "lamb.json", "muon.json", "normuon.json", "auon.json", "auon-package.json",
+            "hybrid-auon.json", "hybrid-auon-package.json"})
+    void optimizerMatchesGoldenVectors(String fileName) throws IOException {
+        OptimizerFile file = GoldenFiles.readOptimizer(fileName);
         OptimizerResult result = OptimizerConformance.evaluate(file.optimizerCase());
 
         assertEquals(file.paramsAfterEachStep().size(), result.paramsAfterEachStep().size(), "steps");
@@ -43,9 +50,57 @@ class OptimizerConformanceTest {
     }
 
     @Test
-    void supportsAdamwOnly() {
-        assertTrue(OptimizerConformance.supports("adamw"));
+    void newtonSchulzMatchesGoldenVectors() throws IOException {
+        FunctionFile file = GoldenFiles.readFunction("newton-schulz.json");
+        for (int k = 0; k < file.tensors().size(); k++) {
+            Map<String, Tensor> t = file.tensors().get(k);
+            Map<String, Double> settings = file.settings().get(k);
+            Map<String, INDArray> got = OptimizerConformance.evaluateFunction(new FunctionCase(file.algorithm(), "",
+                    settings, Map.of("input", t.get("input").toFloat32())));
+            assertEquals(Set.of("output"), got.keySet());
+            GoldenFiles.assertClose("newton-schulz case " + k, t.get("output"), got.get("output"), file.rtol(), file.atol());
+        }
+    }
+
+    @Test
+    void supportsImplementedAlgorithmsOnly() {
+        for (String a : List.of("adamw", "lamb", "muon", "normuon", "auon", "hybrid", "newton-schulz")) {
+            assertTrue(OptimizerConformance.supports(a), a);
+        }
+        assertFalse(OptimizerConformance.supports("coat"));
+        assertFalse(OptimizerConformance.supports("fp8-e4m3"));
         assertFalse(OptimizerConformance.supports("no-such-optimizer"));
+    }
+
+    /** The files' algorithm "auon" names two rules; the variant decides, and they step differently. */
+    @Test
+    void auonFormFollowsTheVariant() {
+        Map<String, Object> hyper = Map.of("lr", 0.1, "momentum", 0.9, "weight_decay", 0.0, "gamma", 1.5);
+        INDArray paper = oneMatrixStep("auon", "paper form: ...", hyper);
+        INDArray packaged = oneMatrixStep("auon", "package form: ...", hyper);
+        INDArray spelled = oneMatrixStep("auon-package", "", hyper);
+        assertEquals(packaged, spelled);
+        assertFalse(paper.equalsWithEps(packaged, 1e-4), "paper and package forms gave the same step");
+    }
+
+    @Test
+    void unimplementedFunctionIsUnsupportedCase() {
+        FunctionCase c = new FunctionCase("fp8-e4m3", "", Map.of(), Map.of("input", Nd4j.zeros(DataType.FLOAT, 3)));
+        assertThrows(UnsupportedCaseException.class, () -> OptimizerConformance.evaluateFunction(c));
+    }
+
+    @Test
+    void foreignNewtonSchulzCoefficientsAreUnsupported() {
+        Map<String, Object> hyper = Map.of("lr", 0.1, "momentum", 0.9, "weight_decay", 0.0,
+                "ns_coefficients", List.of(3.0, -3.0, 1.0));
+        assertThrows(UnsupportedCaseException.class, () -> oneMatrixStep("muon", "", hyper));
+    }
+
+    private static INDArray oneMatrixStep(String algorithm, String variant, Map<String, Object> hyper) {
+        INDArray w = Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}});
+        INDArray g = Nd4j.createFromArray(new float[][] {{0.5f, -1, 2}, {0.1f, 0.3f, -0.2f}});
+        OptimizerCase c = new OptimizerCase(algorithm, variant, hyper, Map.of("w", w), List.of(Map.of("w", g)));
+        return OptimizerConformance.evaluate(c).paramsAfterEachStep().get(0).get("w");
     }
 
     @Test

@@ -114,4 +114,27 @@ class DenseStateStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
+
+    @Test
+    void perRowSlotIsShapedRowsByOneAndCheckedOnLoad() {
+        FlatParams matrix = new FlatParams("w", ParamSlot.MATRIX, new long[] {3, 2});
+        DenseStateStore store = new DenseStateStore(new String[] {"momentum", "second"}, new boolean[] {false, true});
+        INDArray[] slots = store.slotsFor(matrix.slots).get(0);
+        assertEquals("[3, 2]", java.util.Arrays.toString(slots[0].shape()));
+        assertEquals("[3, 1]", java.util.Arrays.toString(slots[1].shape()));
+        Map<String, INDArray> snap = new LinkedHashMap<>(store.snapshot());
+        new DenseStateStore(new String[] {"momentum", "second"}, new boolean[] {false, true}).load(snap);
+        snap.put("w/second", Nd4j.zeros(DataType.FLOAT, 3, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DenseStateStore(new String[] {"momentum", "second"}, new boolean[] {false, true}).load(snap));
+        assertTrue(e.getMessage().contains("w/second"), e.getMessage());
+    }
+
+    @Test
+    void perRowSlotNeedsAMatrixAndMayNotComeFirst() {
+        DenseStateStore store = new DenseStateStore(new String[] {"m", "r"}, new boolean[] {false, true});
+        assertThrows(IllegalArgumentException.class, () -> store.slotsFor(params.slots));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DenseStateStore(new String[] {"r", "m"}, new boolean[] {true, false}));
+    }
 }

@@ -1,6 +1,7 @@
 package io.spindle.spark.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.spindle.optim.golden.FunctionCase;
 import io.spindle.optim.golden.OptimizerCase;
 import io.spindle.optim.golden.OptimizerConformance;
 import io.spindle.optim.golden.OptimizerResult;
@@ -13,10 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Optimizer golden cases, evaluated by {@code optim}'s {@link OptimizerConformance}: parses the
- * case's {@code hyper} and {@code inputs}, runs the steps, and names the results as
- * {@link GoldenCase#expected()} does ({@code params_after_each_step[t].<param>},
- * {@code state_after_last_step.<param>.<slot>}). Registered for {@link java.util.ServiceLoader}.
+ * Optimizer and function golden cases, evaluated by {@code optim}'s {@link OptimizerConformance}.
+ * An optimizer case: parses the case's {@code hyper} and {@code inputs}, runs the steps, and names
+ * the results as {@link GoldenCase#expected()} does ({@code params_after_each_step[t].<param>},
+ * {@code state_after_last_step.<param>.<slot>}); the optimizer is chosen from {@code algorithm} and
+ * {@code variant} together, since {@code auon} and {@code hybrid} each name two forms. A function
+ * case: its {@code input} (or {@code inputs}) and top-level numbers (settings such as
+ * {@code steps}) go in, its results come back under the expected field names (e.g. {@code output}).
+ * Registered for {@link java.util.ServiceLoader}.
  */
 public final class OptimizerGoldenCases implements OptimizerCases {
     @Override
@@ -26,12 +31,30 @@ public final class OptimizerGoldenCases implements OptimizerCases {
 
     @Override
     public Map<String, INDArray> evaluate(GoldenCase c) {
+        return c.kind().equals("function") ? evaluateFunction(c) : evaluateOptimizer(c);
+    }
+
+    private static Map<String, INDArray> evaluateFunction(GoldenCase c) {
+        JsonNode body = c.body();
+        String where = c.file().toString();
+        Map<String, Double> settings = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isNumber()) settings.put(e.getKey(), e.getValue().asDouble());
+        }
+        Map<String, INDArray> inputs = body.has("inputs")
+                ? arrays(body.get("inputs"), where + " inputs")
+                : Map.of("input", GoldenFile.tensor(body.get("input"), where + " input").toINDArray());
+        return OptimizerConformance.evaluateFunction(new FunctionCase(c.subject(), "", settings, inputs));
+    }
+
+    private static Map<String, INDArray> evaluateOptimizer(GoldenCase c) {
         JsonNode body = c.body();
         String where = c.file().toString();
         Map<String, Object> hyper = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = body.path("hyper").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            hyper.put(e.getKey(), e.getValue().isNumber() ? (Object) e.getValue().asDouble() : e.getValue().asText());
+            hyper.put(e.getKey(), hyperValue(e.getValue()));
         }
         Map<String, INDArray> params = arrays(body.path("inputs").path("params"), where + " inputs.params");
         List<Map<String, INDArray>> grads = new ArrayList<>();
@@ -53,6 +76,18 @@ public final class OptimizerGoldenCases implements OptimizerCases {
             }
         }
         return out;
+    }
+
+    /** Numbers as Double, booleans as Boolean, lists of numbers as List of Double, anything else as text. */
+    private static Object hyperValue(JsonNode v) {
+        if (v.isNumber()) return v.asDouble();
+        if (v.isBoolean()) return v.asBoolean();
+        if (v.isArray()) {
+            List<Object> out = new ArrayList<>(v.size());
+            v.forEach(item -> out.add(hyperValue(item)));
+            return out;
+        }
+        return v.asText();
     }
 
     private static Map<String, INDArray> arrays(JsonNode node, String where) {

@@ -1,0 +1,154 @@
+package io.spindle.optim.lamb;
+
+import io.spindle.optim.ContiguousFloats;
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.DenseStateStore;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning", Algorithm 2, bias
+ * correction on): Adam's direction plus decoupled weight decay, rescaled per tensor by the trust
+ * ratio ||w|| / ||u|| so every layer moves by about lr times its own norm:
+ * <pre>
+ * m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+ * u = (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps) + wd w
+ * w = w - lr trust u,   trust = ||w|| / ||u||  (1 if either norm is 0)
+ * </pre>
+ * Weight decay applies to the roles in {@code decayedRoles}, as in {@link io.spindle.optim.adamw.AdamW}.
+ */
+public final class Lamb implements Optimizer {
+    private static final String M = "m";
+    private static final String V = "v";
+    /** Elements per heap chunk: direct-buffer element access keeps the JIT from vectorizing (see AdamW). */
+    private static final int CHUNK = 2048;
+
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final Set<String> decayedRoles;
+    private final DenseStateStore state = new DenseStateStore(M, V);
+
+    public Lamb(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles) {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("LAMB beta1=" + beta1 + ", beta2=" + beta2 + " must be in [0, 1)");
+        }
+        if (!(eps > 0 && Double.isFinite(eps))) {
+            throw new IllegalArgumentException("LAMB eps=" + eps + " must be positive and finite");
+        }
+        if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("LAMB weightDecay=" + weightDecay + " must be >= 0 and finite");
+        }
+        for (String role : decayedRoles) {
+            if (!ParamSlot.ROLES.contains(role)) {
+                throw new IllegalArgumentException("decayed role " + role + " is not a role; allowed: " + ParamSlot.ROLES);
+            }
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decayedRoles = Set.copyOf(decayedRoles);
+    }
+
+    @Override
+    public void step(List<ParamSlot> params, double lr) {
+        if (!(lr >= 0 && Double.isFinite(lr))) {
+            throw new IllegalArgumentException("learning rate " + lr + " must be >= 0 and finite");
+        }
+        List<INDArray[]> moments = state.slotsFor(params);
+        long t = state.step() + 1;
+        // Bias corrections as per-step scalars: m_hat = m c1, sqrt(v_hat) = sqrt(v) c2.
+        float c1 = (float) (1 / (1 - Math.pow(beta1, t)));
+        float c2 = (float) (1 / Math.sqrt(1 - Math.pow(beta2, t)));
+        for (int i = 0; i < params.size(); i++) {
+            ParamSlot p = params.get(i);
+            float wd = decayedRoles.contains(p.role()) ? (float) weightDecay : 0f;
+            Tensor w = new Tensor(p.value(), "parameter " + p.name());
+            Tensor g = new Tensor(p.grad(), "gradient of " + p.name());
+            Tensor m = new Tensor(moments.get(i)[0], "m of " + p.name());
+            Tensor v = new Tensor(moments.get(i)[1], "v of " + p.name());
+            Coefficients c = new Coefficients((float) beta1, (float) beta2, c1, c2, (float) eps, wd);
+            double[] norms = updateMomentsAndNorms(w, g, m, v, c);
+            double wNorm = Math.sqrt(norms[0]);
+            double uNorm = Math.sqrt(norms[1]);
+            // Algorithm 2 leaves 0/0 undefined; 1 keeps a zero tensor (or a zero update) moving like Adam.
+            double trust = wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1.0;
+            applyStep(w, m, v, c, (float) (lr * trust));
+        }
+        state.advance();
+    }
+
+    private record Tensor(FloatBuffer buffer, int start, int length) {
+        Tensor(INDArray x, String what) {
+            this(ContiguousFloats.buffer(x, what), ContiguousFloats.start(x), ContiguousFloats.length(x));
+        }
+    }
+
+    private record Coefficients(float beta1, float beta2, float c1, float c2, float eps, float wd) {
+        float u(float w, float m, float v) {
+            return m * c1 / ((float) Math.sqrt(v) * c2 + eps) + wd * w;
+        }
+    }
+
+    /** Pass 1: the moments, and sum(w^2), sum(u^2) in double. */
+    private static double[] updateMomentsAndNorms(Tensor w, Tensor g, Tensor m, Tensor v, Coefficients c) {
+        int chunk = Math.min(w.length, CHUNK);
+        float[] wa = new float[chunk], ga = new float[chunk], ma = new float[chunk], va = new float[chunk];
+        double wSq = 0, uSq = 0;
+        for (int base = 0; base < w.length; base += chunk) {
+            int len = Math.min(chunk, w.length - base);
+            w.buffer.get(w.start + base, wa, 0, len);
+            g.buffer.get(g.start + base, ga, 0, len);
+            m.buffer.get(m.start + base, ma, 0, len);
+            v.buffer.get(v.start + base, va, 0, len);
+            for (int i = 0; i < len; i++) {
+                ma[i] = c.beta1 * ma[i] + (1 - c.beta1) * ga[i];
+                va[i] = c.beta2 * va[i] + (1 - c.beta2) * ga[i] * ga[i];
+                float u = c.u(wa[i], ma[i], va[i]);
+                wSq += (double) wa[i] * wa[i];
+                uSq += (double) u * u;
+            }
+            m.buffer.put(m.start + base, ma, 0, len);
+            v.buffer.put(v.start + base, va, 0, len);
+        }
+        return new double[] {wSq, uSq};
+    }
+
+    /** Pass 2: w = w - (lr trust) u, recomputing u from the new moments rather than storing it. */
+    private static void applyStep(Tensor w, Tensor m, Tensor v, Coefficients c, float stepSize) {
+        int chunk = Math.min(w.length, CHUNK);
+        float[] wa = new float[chunk], ma = new float[chunk], va = new float[chunk];
+        for (int base = 0; base < w.length; base += chunk) {
+            int len = Math.min(chunk, w.length - base);
+            w.buffer.get(w.start + base, wa, 0, len);
+            m.buffer.get(m.start + base, ma, 0, len);
+            v.buffer.get(v.start + base, va, 0, len);
+            for (int i = 0; i < len; i++) {
+                wa[i] -= stepSize * c.u(wa[i], ma[i], va[i]);
+            }
+            w.buffer.put(w.start + base, wa, 0, len);
+        }
+    }
+
+    @Override
+    public long stepCount() {
+        return state.step();
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        return state.snapshot();
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> tensors) {
+        state.load(tensors);
+    }
+}

@@ -1,0 +1,117 @@
+package io.spindle.optim.muon;
+
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.DenseStateStore;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What Muon, NorMuon and AuON share: they only take 2-D weight matrices [out, in], keep a momentum
+ * buffer per matrix (slot {@code momentum}, the first slot of the state), feed its Nesterov form U
+ * to a per-family {@link #direction} and apply decoupled weight decay,
+ * {@code w = w (1 - lr wd) - lr D}. Subclasses only say how U becomes the direction D.
+ */
+public abstract class MatrixMomentumOptimizer implements Optimizer {
+    /** The momentum buffer's slot name, as in the reference code and the golden files. */
+    public static final String MOMENTUM = "momentum";
+
+    private final String family;
+    private final double momentum;
+    private final boolean nesterov;
+    private final double weightDecay;
+    private final DenseStateStore state;
+
+    /**
+     * @param family     the optimizer's name, for error messages
+     * @param momentum   beta in M = M + (1 - beta)(g - M)
+     * @param nesterov   whether U = g + beta (M - g) (Nesterov, the default everywhere) or U = M
+     * @param extraSlots further state slots after {@code momentum}, with their per-row flags
+     */
+    protected MatrixMomentumOptimizer(String family, double momentum, boolean nesterov, double weightDecay,
+                                      String[] extraSlots, boolean[] extraPerRow) {
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException(family + " momentum=" + momentum + " must be in [0, 1)");
+        }
+        if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
+            throw new IllegalArgumentException(family + " weightDecay=" + weightDecay + " must be >= 0 and finite");
+        }
+        this.family = family;
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+        String[] slots = new String[extraSlots.length + 1];
+        boolean[] perRow = new boolean[extraSlots.length + 1];
+        slots[0] = MOMENTUM;
+        System.arraycopy(extraSlots, 0, slots, 1, extraSlots.length);
+        System.arraycopy(extraPerRow, 0, perRow, 1, extraPerRow.length);
+        this.state = new DenseStateStore(slots, perRow);
+    }
+
+    /**
+     * The direction D of one matrix's step, from the momentum's Nesterov form {@code u} (a new array
+     * the method may overwrite); {@code slots} are this parameter's state, momentum first.
+     */
+    protected abstract INDArray direction(ParamSlot p, INDArray u, INDArray[] slots);
+
+    @Override
+    public final void step(List<ParamSlot> params, double lr) {
+        if (!(lr >= 0 && Double.isFinite(lr))) {
+            throw new IllegalArgumentException("learning rate " + lr + " must be >= 0 and finite");
+        }
+        for (ParamSlot p : params) {
+            requireMatrix(family, p);
+        }
+        List<INDArray[]> slots = state.slotsFor(params);
+        for (int i = 0; i < params.size(); i++) {
+            ParamSlot p = params.get(i);
+            INDArray u = nesterovMomentum(slots.get(i)[0], p.grad(), momentum, nesterov);
+            INDArray d = direction(p, u, slots.get(i));
+            // Decoupled decay (Loshchilov & Hutter), as the Muon and AuON reference code apply it.
+            p.value().muli(1 - lr * weightDecay).subi(d.muli(lr));
+        }
+        state.advance();
+    }
+
+    /**
+     * Updates the momentum {@code m} in place, M = M + (1 - beta)(g - M), and returns a new array
+     * U = g + beta (M - g) (Nesterov: the gradient pulled towards the new momentum), or a copy of M.
+     */
+    public static INDArray nesterovMomentum(INDArray m, INDArray g, double beta, boolean nesterov) {
+        m.addi(g.sub(m).muli(1 - beta));
+        return nesterov ? m.sub(g).muli(beta).addi(g) : m.dup('c');
+    }
+
+    /** Muon's shape scale sqrt(max(1, out/in)): keeps the RMS of a tall matrix's update like a square one's. */
+    public static double shapeScale(ParamSlot p) {
+        long[] s = p.shape();
+        return Math.sqrt(Math.max(1.0, (double) s[0] / s[1]));
+    }
+
+    /** Rejects a parameter that is not a 2-D [out, in] matrix, naming it. */
+    public static void requireMatrix(String family, ParamSlot p) {
+        if (p.shape().length != 2) {
+            throw new IllegalArgumentException(family + " only updates 2-D weight matrices [out, in], but parameter "
+                    + p.name() + " has shape " + Arrays.toString(p.shape()) + " (role " + p.role()
+                    + "); route it to AdamW");
+        }
+    }
+
+    @Override
+    public final long stepCount() {
+        return state.step();
+    }
+
+    @Override
+    public final Map<String, INDArray> state() {
+        return state.snapshot();
+    }
+
+    @Override
+    public final void loadState(Map<String, INDArray> tensors) {
+        state.load(tensors);
+    }
+}

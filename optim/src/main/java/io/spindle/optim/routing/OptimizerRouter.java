@@ -1,0 +1,138 @@
+package io.spindle.optim.routing;
+
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.DenseStateStore;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Sends each parameter to the first {@link ParameterGroup} that selects it and steps every group's
+ * optimizer over its share, at {@code lr} times the group's multiplier. The usual setup is
+ * {@link #matricesAndRest}: hidden matrices to a Muon-family optimizer, everything else to AdamW.
+ *
+ * <p>The state is the router's step count ({@code step}) plus every group's state under
+ * {@code <group>/}, e.g. {@code muon/step} and {@code muon/blocks.0.wq/momentum}, so one checkpoint
+ * map resumes all groups.
+ */
+public final class OptimizerRouter implements Optimizer {
+    private static final Logger log = LoggerFactory.getLogger(OptimizerRouter.class);
+
+    private final List<ParameterGroup> groups;
+    private long step;
+
+    public OptimizerRouter(List<ParameterGroup> groups) {
+        if (groups == null || groups.isEmpty()) {
+            throw new IllegalArgumentException("an optimizer router needs at least one parameter group");
+        }
+        Set<String> names = new HashSet<>();
+        for (ParameterGroup g : groups) {
+            if (!names.add(g.name())) {
+                throw new IllegalArgumentException("parameter group name " + g.name() + " is used twice");
+            }
+        }
+        this.groups = List.copyOf(groups);
+    }
+
+    /** Hidden 2-D matrices (group {@code matrices}) to {@code matrixOptimizer}, the rest (group {@code rest}) to {@code restOptimizer}. */
+    public static OptimizerRouter matricesAndRest(Optimizer matrixOptimizer, double matrixLrMultiplier,
+                                                  Optimizer restOptimizer, double restLrMultiplier) {
+        return new OptimizerRouter(List.of(
+                ParameterGroup.hiddenMatrices("matrices", matrixOptimizer, matrixLrMultiplier),
+                ParameterGroup.everythingElse("rest", restOptimizer, restLrMultiplier)));
+    }
+
+    /** The groups, in selection order. */
+    public List<ParameterGroup> groups() {
+        return groups;
+    }
+
+    /** The group that takes {@code p}. */
+    public ParameterGroup groupOf(ParamSlot p) {
+        for (ParameterGroup g : groups) {
+            if (g.selects().test(p)) return g;
+        }
+        throw new IllegalArgumentException("parameter " + p + " belongs to no parameter group; groups: " + groups);
+    }
+
+    /** {@code params} split by group, in group order; groups that take none are left out. */
+    public Map<ParameterGroup, List<ParamSlot>> partition(List<ParamSlot> params) {
+        Map<ParameterGroup, List<ParamSlot>> byGroup = new LinkedHashMap<>();
+        for (ParameterGroup g : groups) byGroup.put(g, new ArrayList<>());
+        for (ParamSlot p : params) byGroup.get(groupOf(p)).add(p);
+        byGroup.values().removeIf(List::isEmpty);
+        return byGroup;
+    }
+
+    @Override
+    public void step(List<ParamSlot> params, double lr) {
+        Map<ParameterGroup, List<ParamSlot>> byGroup = partition(params);
+        if (step == 0) {
+            byGroup.forEach((g, ps) -> log.info("parameter group {}: {} parameters", g, ps.size()));
+        }
+        for (Map.Entry<ParameterGroup, List<ParamSlot>> e : byGroup.entrySet()) {
+            e.getKey().optimizer().step(e.getValue(), lr * e.getKey().lrMultiplier());
+        }
+        step++;
+    }
+
+    @Override
+    public long stepCount() {
+        return step;
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        out.put(DenseStateStore.STEP, Nd4j.scalar(DataType.INT64, step));
+        for (ParameterGroup g : groups) {
+            g.optimizer().state().forEach((k, v) -> out.put(g.name() + "/" + k, v));
+        }
+        return out;
+    }
+
+    /** Splits {@code tensors} by group prefix and loads each group; rejects a tensor of no group. */
+    @Override
+    public void loadState(Map<String, INDArray> tensors) {
+        if (tensors == null || !tensors.containsKey(DenseStateStore.STEP)) {
+            throw new IllegalArgumentException("optimizer state is missing tensor " + DenseStateStore.STEP);
+        }
+        INDArray stepTensor = tensors.get(DenseStateStore.STEP);
+        if (stepTensor.length() != 1 || !stepTensor.dataType().isIntType() || stepTensor.getLong(0) < 0) {
+            throw new IllegalArgumentException("optimizer state tensor " + DenseStateStore.STEP
+                    + " must be one non-negative integer, got " + stepTensor);
+        }
+        Map<String, Map<String, INDArray>> byGroup = new LinkedHashMap<>();
+        for (ParameterGroup g : groups) byGroup.put(g.name(), new LinkedHashMap<>());
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            if (e.getKey().equals(DenseStateStore.STEP)) continue;
+            int cut = e.getKey().indexOf('/');
+            Map<String, INDArray> group = cut < 0 ? null : byGroup.get(e.getKey().substring(0, cut));
+            if (group == null) {
+                throw new IllegalArgumentException("unexpected optimizer state tensor " + e.getKey()
+                        + "; expected " + DenseStateStore.STEP + " and <group>/... with group in " + byGroup.keySet());
+            }
+            group.put(e.getKey().substring(cut + 1), e.getValue());
+        }
+        for (ParameterGroup g : groups) {
+            // Each group checks its own names and shapes; a group with no tensors reports its missing step.
+            try {
+                g.optimizer().loadState(byGroup.get(g.name()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("parameter group " + g.name() + " (tensors " + g.name()
+                        + "/...): " + e.getMessage(), e);
+            }
+        }
+        step = stepTensor.getLong(0);
+    }
+}
