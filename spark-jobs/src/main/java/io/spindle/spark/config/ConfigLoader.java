@@ -9,6 +9,7 @@ import io.spindle.data.tokenizer.ByteTokenizer;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.ModelFlavors;
 import io.spindle.parallel.train.NonFinitePolicy;
+import io.spindle.parallel.train.OptimizerConfig;
 import io.spindle.parallel.train.TrainingConfig;
 
 import java.io.File;
@@ -102,6 +103,7 @@ public final class ConfigLoader {
         ModelConfig model = model(c, r);
         SpindleConfig.Data data = data(r, dir);
         TrainingConfig train = train(r);
+        OptimizerConfig optim = optim(r);
         SpindleConfig.Mesh mesh = new SpindleConfig.Mesh(r.positiveInt("mesh.dp"), r.positiveInt("mesh.tp"));
         Map<String, String> sparkConf = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
@@ -118,7 +120,7 @@ public final class ConfigLoader {
                 .withValue("data.prepared", ConfigValueFactory.fromAnyRef(data.prepared()));
         String resolved = withDirs.root().render(ConfigRenderOptions.defaults()
                 .setOriginComments(false).setComments(false).setJson(false).setFormatted(true));
-        return new SpindleConfig(run, model, data, train, mesh, spark, generate, resolved);
+        return new SpindleConfig(run, model, data, train, optim, mesh, spark, generate, resolved);
     }
 
     private static ModelConfig model(Config c, TypedReader r) {
@@ -173,6 +175,18 @@ public final class ConfigLoader {
                     r.intValue("train.evalBatches"), r.intValue("train.checkpointEvery"),
                     r.intValue("train.keepCheckpoints"), r.intValue("train.logEvery"), r.longValue("train.seed"),
                     NonFinitePolicy.valueOf(policy.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static OptimizerConfig optim(TypedReader r) {
+        String name = r.oneOf("optim.name", OptimizerConfig.NAMES.toArray(new String[0]));
+        String form = r.oneOf("optim.form", "paper", "package");
+        try {
+            return new OptimizerConfig(name, form, r.doubleValue("optim.momentum"), r.intValue("optim.nsSteps"),
+                    r.doubleValue("optim.normuonBeta2"), r.doubleValue("optim.auonGamma"),
+                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

@@ -1,6 +1,7 @@
 package io.spindle.spark.config;
 
 import io.spindle.layers.model.ModelConfig;
+import io.spindle.parallel.train.OptimizerConfig;
 import io.spindle.parallel.train.TrainingConfig;
 
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.Map;
  * is the fully resolved HOCON that produced it: written to {@code config.resolved.conf}, sent to
  * the ranks, and stored in every checkpoint's manifest.
  */
-public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfig train, Mesh mesh, Spark spark,
+public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfig train, OptimizerConfig optim,
+                            Mesh mesh, Spark spark,
                             Generate generate, String resolvedText) {
 
     /** {@code run.*}: where the run's files go. {@code dir} is already resolved (never empty). */

@@ -4,12 +4,12 @@ import io.spindle.data.sampling.BatchSampler;
 import io.spindle.data.sampling.ValidationBatches;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
-import io.spindle.optim.adamw.AdamW;
 import io.spindle.optim.schedule.WarmupCosine;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
 import io.spindle.parallel.train.MetricsSink;
+import io.spindle.parallel.train.Optimizers;
 import io.spindle.parallel.train.RankTrainer;
 import io.spindle.parallel.train.RunIdentity;
 import io.spindle.parallel.train.TrainOutcome;
@@ -41,7 +41,7 @@ public final class RankRun {
         ValidationBatches validation = new ValidationBatches(data.validation(), train.seq(), train.batch() / dp,
                 train.evalBatches());
         TransformerLM model = new TransformerLM(config.model(), train.seed());
-        Optimizer optimizer = new AdamW(train.beta1(), train.beta2(), train.eps(), train.weightDecay());
+        Optimizer optimizer = Optimizers.create(config.optim(), train);
         WarmupCosine schedule = new WarmupCosine(train.lr(), train.warmupSteps(), train.steps(), train.minLr());
         HadoopCheckpointStorage storage = new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf);
         Optional<CheckpointContent> resume = new CheckpointCatalog(storage).loadLatestValid(warning -> {

@@ -128,6 +128,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void everyShippedConfigLoads() throws IOException {
+        File confDir = new File("../conf");
+        File[] files = confDir.listFiles((d, n) -> n.endsWith(".conf"));
+        assertTrue(files != null && files.length >= 8, "conf/ holds tiny, small and one file per optimizer");
+        for (File f : files) {
+            SpindleConfig c = ConfigLoader.load(f, List.of());
+            assertEquals(f.getName().replace(".conf", ""), c.run().name(), f + " names its run after itself");
+        }
+        assertEquals("hybrid-auon", ConfigLoader.load(new File(confDir, "optim-hybrid-auon.conf"), List.of())
+                .optim().name());
+    }
+
+    @Test
+    void optimizerChoiceIsValidated() throws IOException {
+        String msg = error("optim.name = sgd");
+        assertTrue(msg.contains("optim.name") && msg.contains("normuon"), msg);
+        assertTrue(error("optim.momentum = 1.5").contains("optim.momentum"));
+        SpindleConfig c = ConfigLoader.load(write("optim { name = muon, matrixLrScale = 4 }"), List.of());
+        assertEquals("muon", c.optim().name());
+        assertEquals(4.0, c.optim().matrixLrScale());
+    }
+
+    @Test
     void didYouMeanIgnoresFarAwayKeys() {
         assertTrue(DidYouMean.closest("completely.different.thing", List.of("train.steps")).isEmpty());
         assertEquals(3, DidYouMean.distance("kitten", "sitting"));

@@ -1,0 +1,56 @@
+package io.spindle.parallel.train;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which optimizer a run uses; config keys {@code optim.<field>}. AdamW and LAMB update every
+ * parameter. The Muon family (muon, normuon, auon, hybrid-auon) updates the 2-D hidden matrices,
+ * while embeddings, the LM head, norms and 1-D parameters go to AdamW with {@code train.lr} and
+ * {@code train.weightDecay}, as the Muon reference does.
+ *
+ * @param name              adamw, lamb, muon, normuon, auon or hybrid-auon
+ * @param form              paper or package: which published AuON form (auon, hybrid-auon)
+ * @param momentum          the Muon family's momentum (beta)
+ * @param nsSteps           Newton–Schulz iterations (muon, normuon; hybrid-auon uses its own single one)
+ * @param normuonBeta2      NorMuon's second-moment decay
+ * @param auonGamma         the package form's gamma
+ * @param matrixLrScale     learning rate of the matrix group as a multiple of train.lr
+ * @param matrixWeightDecay decoupled weight decay of the matrix group
+ */
+public record OptimizerConfig(String name, String form, double momentum, int nsSteps, double normuonBeta2,
+                              double auonGamma, double matrixLrScale, double matrixWeightDecay) {
+    public static final List<String> NAMES = List.of("adamw", "lamb", "muon", "normuon", "auon", "hybrid-auon");
+
+    public OptimizerConfig {
+        name = name.toLowerCase(Locale.ROOT);
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("optim.name=\"" + name + "\" is unknown; choose one of " + NAMES);
+        }
+        form = form.toLowerCase(Locale.ROOT);
+        if (!form.equals("paper") && !form.equals("package")) {
+            throw new IllegalArgumentException("optim.form=\"" + form + "\" must be paper or package");
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("optim.momentum=" + momentum + " must be in [0, 1), e.g. 0.95");
+        }
+        if (nsSteps < 1 || nsSteps > 20) {
+            throw new IllegalArgumentException("optim.nsSteps=" + nsSteps + " must be in 1..20 (5 is the reference)");
+        }
+        if (!(normuonBeta2 >= 0 && normuonBeta2 < 1)) {
+            throw new IllegalArgumentException("optim.normuonBeta2=" + normuonBeta2 + " must be in [0, 1)");
+        }
+        if (!(auonGamma > 0)) throw new IllegalArgumentException("optim.auonGamma=" + auonGamma + " must be > 0");
+        if (!(matrixLrScale > 0)) {
+            throw new IllegalArgumentException("optim.matrixLrScale=" + matrixLrScale + " must be > 0");
+        }
+        if (matrixWeightDecay < 0) {
+            throw new IllegalArgumentException("optim.matrixWeightDecay=" + matrixWeightDecay + " must be >= 0");
+        }
+    }
+
+    /** AdamW with the defaults: what a config without an {@code optim} section trains with. */
+    public static OptimizerConfig adamw() {
+        return new OptimizerConfig("adamw", "paper", 0.95, 5, 0.95, 1.0, 1.0, 0.0);
+    }
+}

@@ -1,0 +1,37 @@
+package io.spindle.parallel.train;
+
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.auon.AuOn;
+import io.spindle.optim.auon.HybridAuOn;
+import io.spindle.optim.lamb.Lamb;
+import io.spindle.optim.muon.Muon;
+import io.spindle.optim.muon.NorMuon;
+import io.spindle.optim.routing.OptimizerRouter;
+
+/** Builds the optimizer a run's config asks for (see {@link OptimizerConfig}). */
+public final class Optimizers {
+    private Optimizers() {}
+
+    public static Optimizer create(OptimizerConfig o, TrainingConfig t) {
+        AdamW adamw = new AdamW(t.beta1(), t.beta2(), t.eps(), t.weightDecay());
+        return switch (o.name()) {
+            case "adamw" -> adamw;
+            case "lamb" -> new Lamb(t.beta1(), t.beta2(), t.eps(), t.weightDecay(), AdamW.DEFAULT_DECAYED_ROLES);
+            default -> OptimizerRouter.matricesAndRest(matrixOptimizer(o), o.matrixLrScale(), adamw, 1.0);
+        };
+    }
+
+    /** The Muon-family optimizer for the 2-D hidden matrices. */
+    private static Optimizer matrixOptimizer(OptimizerConfig o) {
+        AuOn.Form form = o.form().equals("package") ? AuOn.Form.PACKAGE : AuOn.Form.PAPER;
+        return switch (o.name()) {
+            case "muon" -> new Muon(o.momentum(), true, o.nsSteps(), o.matrixWeightDecay());
+            case "normuon" -> new NorMuon(o.momentum(), true, o.nsSteps(), o.normuonBeta2(), o.matrixWeightDecay());
+            case "auon" -> new AuOn(form, o.momentum(), o.matrixWeightDecay(), o.auonGamma());
+            // Hybrid-AuON: one Newton–Schulz iteration before AuON's normalization (golden README).
+            case "hybrid-auon" -> new HybridAuOn(form, o.momentum(), o.matrixWeightDecay(), o.auonGamma(), 1);
+            default -> throw new IllegalArgumentException("optim.name=" + o.name() + " is not a Muon-family optimizer");
+        };
+    }
+}

@@ -1,0 +1,87 @@
+package io.spindle.parallel.train;
+
+import io.spindle.layers.model.ModelConfig;
+import io.spindle.layers.model.TransformerLM;
+import io.spindle.optim.Optimizer;
+import io.spindle.optim.ParamSlot;
+import io.spindle.optim.routing.OptimizerRouter;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OptimizersTest {
+    private static final ModelConfig MODEL = new ModelConfig("test", 258, 32, 1, 2, 64, 16, 10000.0, 1e-6, 0.02);
+    private static final TrainingConfig TRAIN = new TrainingConfig(10, 2, 16, 1e-2, 1e-3, 1, 0.1, 0.9, 0.95, 1e-8, 1.0,
+            5, 1, 5, 2, 1, 1, NonFinitePolicy.STOP);
+
+    private static OptimizerConfig named(String name) {
+        return new OptimizerConfig(name, "paper", 0.95, 5, 0.95, 1.0, 1.0, 0.0);
+    }
+
+    /** One training step of a small LM with the named optimizer; returns the loss change. */
+    private static double lossChangeAfterSteps(String name, int steps) {
+        TransformerLM model = new TransformerLM(MODEL, 5);
+        Optimizer optimizer = Optimizers.create(named(name), TRAIN);
+        List<ParamSlot> slots = ParameterSlots.of(model.parameters());
+        int[] in = new int[2 * 16];
+        int[] out = new int[2 * 16];
+        SplittableRandom r = new SplittableRandom(1);
+        for (int i = 0; i < in.length; i++) {
+            in[i] = 97 + r.nextInt(5);
+            out[i] = 97 + (in[i] - 97 + 1) % 5;
+        }
+        float first = Float.NaN;
+        float last = Float.NaN;
+        for (int s = 0; s < steps; s++) {
+            model.parameters().zeroGrads();
+            last = model.forwardLoss(in, out, 2, 16);
+            if (s == 0) first = last;
+            model.backward();
+            optimizer.step(slots, 3e-3);
+        }
+        return last - first;
+    }
+
+    @Test
+    void everyConfiguredOptimizerTrainsTheModel() {
+        for (String name : OptimizerConfig.NAMES) {
+            double change = lossChangeAfterSteps(name, 6);
+            assertTrue(change < -0.05, name + " should lower the loss, changed by " + change);
+        }
+    }
+
+    @Test
+    void theMuonFamilyTakesOnlyHiddenMatrices() {
+        OptimizerRouter router = (OptimizerRouter) Optimizers.create(named("muon"), TRAIN);
+        TransformerLM model = new TransformerLM(MODEL, 5);
+        for (ParamSlot p : ParameterSlots.of(model.parameters())) {
+            boolean hidden = p.role().equals("matrix");
+            assertEquals(hidden ? "matrices" : "rest", router.groupOf(p).name(), p.name());
+        }
+    }
+
+    @Test
+    void unknownOptimizerIsRefusedWithTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> named("sgd"));
+        assertTrue(e.getMessage().contains("optim.name") && e.getMessage().contains("normuon"), e.getMessage());
+    }
+
+    @Test
+    void adamwStateDiffersFromMuonsSoAResumeWithAnotherOptimizerIsCaught() {
+        TransformerLM model = new TransformerLM(MODEL, 5);
+        Optimizer adamw = Optimizers.create(named("adamw"), TRAIN);
+        adamw.step(ParameterSlots.of(model.parameters()), 1e-3);
+        Optimizer muon = Optimizers.create(named("muon"), TRAIN);
+        java.util.Map<String, INDArray> state = adamw.state();
+        assertThrows(RuntimeException.class, () -> {
+            muon.loadState(state);
+            muon.step(ParameterSlots.of(model.parameters()), 1e-3);
+        });
+    }
+}
