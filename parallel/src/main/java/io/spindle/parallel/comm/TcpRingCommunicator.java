@@ -1,0 +1,148 @@
+package io.spindle.parallel.comm;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.FloatBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.util.List;
+
+/**
+ * Collectives over a ring of TCP connections: rank r sends to r+1 and receives from r−1.
+ * All-reduce is a ring reduce-scatter followed by a ring all-gather, each segment cut into
+ * {@link CommConfig#chunkBytes()} chunks that are forwarded as soon as they arrive, so each link
+ * carries 2(n−1)/n of the buffer and large buffers run at link bandwidth.
+ *
+ * <p>After any failure the communicator sends its reason to its successor and closes its
+ * connections, so the failure reaches every other rank of the ring promptly, naming the peer that
+ * caused it, instead of each rank waiting for its own timeout.
+ */
+public final class TcpRingCommunicator implements Communicator {
+    private final int rank;
+    private final int size;
+    private final RingLinks links;
+    private int sequence;
+    private boolean closed;
+
+    private TcpRingCommunicator(int rank, int size, RingLinks links) {
+        this.rank = rank;
+        this.size = size;
+        this.links = links;
+    }
+
+    /**
+     * Joins the ring. Every rank must have opened its listener before any rank's address is
+     * published (Spark: open, then {@code BarrierTaskContext.allGather}), then each rank calls this.
+     * This call takes ownership of {@code ownListener} and closes it once the ring is formed or
+     * forming it failed.
+     *
+     * @param peers every rank's listener address, indexed by rank
+     */
+    public static TcpRingCommunicator connect(int rank, List<InetSocketAddress> peers, ServerSocketChannel ownListener,
+                                              byte[] secret, CommConfig config) {
+        if (peers == null || peers.isEmpty()) {
+            throw new IllegalArgumentException("peers is empty; pass one listener address per rank");
+        }
+        if (rank < 0 || rank >= peers.size()) {
+            throw new IllegalArgumentException("rank=" + rank + " is outside [0, " + peers.size() + ")");
+        }
+        if (secret == null || secret.length == 0) {
+            throw new IllegalArgumentException("secret is empty; use SecretHandshake.newSecret() once per job");
+        }
+        if (peers.size() == 1) {
+            try {
+                ownListener.close();
+            } catch (IOException ignored) {
+                // a lone rank never listens; failing to close an unused listener changes nothing
+            }
+            return new TcpRingCommunicator(0, 1, null);
+        }
+        try {
+            return new TcpRingCommunicator(rank, peers.size(), RingConnector.connect(rank, peers, ownListener, secret, config));
+        } catch (IOException e) {
+            throw new CommunicatorException("rank " + rank + " could not join the ring: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void allReduce(INDArray buf, ReduceOp op, WirePrecision wire) {
+        FloatBuffer work = FlatView.of(buf, "allReduce buf").window();
+        int[] bounds = RingPlan.balanced(work.capacity(), size);
+        if (size == 1) {
+            RingPlan.finish(work, 0, work.capacity(), op, 1, wire);
+            return;
+        }
+        run(RingSchedule.reduce(CollectiveOp.ALL_REDUCE, bounds, rank, op, wire, true), work);
+    }
+
+    @Override
+    public void reduceScatter(INDArray in, INDArray out, ReduceOp op) {
+        FloatBuffer input = FlatView.of(in, "reduceScatter in").window();
+        FloatBuffer output = FlatView.of(out, "reduceScatter out").window();
+        int k = Collectives.chunkOf(input.capacity(), output.capacity(), size, "reduceScatter");
+        // the ring accumulates in place; a heap copy keeps the caller's input unchanged
+        FloatBuffer work = FloatBuffer.allocate(input.capacity()).put(input);
+        if (size == 1) {
+            RingPlan.finish(work, 0, k, op, 1, WirePrecision.FLOAT32);
+        } else {
+            run(RingSchedule.reduce(CollectiveOp.REDUCE_SCATTER, RingPlan.equal(k, size), rank, op,
+                    WirePrecision.FLOAT32, false), work);
+        }
+        output.put(work.position(rank * k).limit(rank * k + k));
+    }
+
+    @Override
+    public void allGather(INDArray in, INDArray out) {
+        FloatBuffer input = FlatView.of(in, "allGather in").window();
+        FloatBuffer output = FlatView.of(out, "allGather out").window();
+        int k = Collectives.chunkOf(output.capacity(), input.capacity(), size, "allGather");
+        output.duplicate().position(rank * k).put(input);
+        if (size > 1) run(RingSchedule.gather(RingPlan.equal(k, size), rank), output);
+    }
+
+    @Override
+    public void broadcast(INDArray buf, int root) {
+        Collectives.checkRoot(root, size);
+        FloatBuffer work = FlatView.of(buf, "broadcast buf").window();
+        if (size > 1) run(RingSchedule.broadcast(work.capacity(), rank, root, size), work);
+    }
+
+    @Override
+    public void barrier() {
+        if (size == 1) return;
+        // a one-element all-reduce completes on a rank only after every rank has contributed
+        FloatBuffer token = FloatBuffer.allocate(1);
+        run(RingSchedule.reduce(CollectiveOp.BARRIER, RingPlan.balanced(1, size), rank, ReduceOp.SUM,
+                WirePrecision.FLOAT32, true), token);
+    }
+
+    private void run(RingSchedule schedule, FloatBuffer work) {
+        if (closed) throw new CommunicatorException("rank " + rank + ": communicator is closed");
+        int seq = sequence++;
+        try {
+            links.exchange(schedule, work, seq);
+        } catch (RuntimeException e) {
+            links.abort(String.valueOf(e.getMessage()));
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (links != null) links.close();
+    }
+}
