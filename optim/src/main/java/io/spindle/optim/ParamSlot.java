@@ -70,4 +70,14 @@ public record ParamSlot(String name, long[] shape, String role, INDArray value, 
     public String toString() {
         return name + Arrays.toString(shape) + " " + role;
     }
+
+    /** Checks that every name in {@code roles} is one of {@link #ROLES}; returns an immutable copy. */
+    public static Set<String> requireRoles(Set<String> roles) {
+        for (String role : roles) {
+            if (!ROLES.contains(role)) {
+                throw new IllegalArgumentException("decayed role " + role + " is not a role; allowed: " + ROLES);
+            }
+        }
+        return Set.copyOf(roles);
+    }
 }

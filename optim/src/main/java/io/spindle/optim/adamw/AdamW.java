@@ -47,16 +47,11 @@ public final class AdamW implements Optimizer {
     /** AdamW decaying the parameters whose role is in {@code decayedRoles} (see {@link ParamSlot#ROLES}). */
     public AdamW(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles) {
         requireHyper(beta1, beta2, eps, weightDecay);
-        for (String role : decayedRoles) {
-            if (!ParamSlot.ROLES.contains(role)) {
-                throw new IllegalArgumentException("decayed role " + role + " is not a role; allowed: " + ParamSlot.ROLES);
-            }
-        }
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.decayedRoles = Set.copyOf(decayedRoles);
+        this.decayedRoles = ParamSlot.requireRoles(decayedRoles);
     }
 
     @Override

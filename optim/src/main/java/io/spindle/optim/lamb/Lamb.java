@@ -45,16 +45,11 @@ public final class Lamb implements Optimizer {
         if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
             throw new IllegalArgumentException("LAMB weightDecay=" + weightDecay + " must be >= 0 and finite");
         }
-        for (String role : decayedRoles) {
-            if (!ParamSlot.ROLES.contains(role)) {
-                throw new IllegalArgumentException("decayed role " + role + " is not a role; allowed: " + ParamSlot.ROLES);
-            }
-        }
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.decayedRoles = Set.copyOf(decayedRoles);
+        this.decayedRoles = ParamSlot.requireRoles(decayedRoles);
     }
 
     @Override
