@@ -11,6 +11,7 @@ import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
+import io.spindle.parallel.dp.DataParallel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,15 @@ import java.util.Optional;
  * backward, clip, optimizer step, metrics, and periodic validation and checkpoints. Resuming from
  * a checkpoint restores parameters, optimizer state and the data position, so every step after it
  * is the step an uninterrupted run would have taken.
+ *
+ * <p>Data parallel: after backward the gradients are averaged over the DP group, then clipped and
+ * applied, so every rank takes the same step and the replicas stay bit-identical. The logged loss is
+ * the global-batch mean (the per-rank means averaged), and the non-finite policy is decided on that
+ * loss and on the norm of the synced gradients, which are identical on every rank, so all ranks stop
+ * or skip together. Only DP rank 0 emits metrics, validates and writes checkpoints: its replica equals
+ * everyone's, so repeating that work elsewhere would only cost time. The other ranks go on to the
+ * next step's gradient all-reduce and wait there, so a validation or checkpoint must finish within
+ * the communicator's I/O timeout.
  */
 public final class RankTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(RankTrainer.class);
@@ -45,15 +55,24 @@ public final class RankTrainer {
     private final RunIdentity identity;
     private final List<ParamSlot> slots;
     private final int localBatch;
+    private final DataParallel dataParallel;
+    private final boolean leader;
     private long skipped;
 
     /**
      * @param checkpoints present on the rank that writes checkpoints (rank 0)
+     * @param validation  the fixed validation batches at the global batch size (used on DP rank 0 only)
+     * @param metrics     where DP rank 0's rows go; other ranks emit nothing
      * @param localBatch  sequences per step on this rank (the global batch over the DP size)
+     * @param dataParallel this rank's DP group ({@link DataParallel#single()} for a lone rank)
      */
     public RankTrainer(TrainingConfig config, TransformerLM model, Optimizer optimizer, LearningRateSchedule schedule,
                        BatchSampler sampler, ValidationBatches validation, Optional<CheckpointWriter> checkpoints,
-                       MetricsSink metrics, RunIdentity identity, int localBatch) {
+                       MetricsSink metrics, RunIdentity identity, int localBatch, DataParallel dataParallel) {
+        if ((long) localBatch * dataParallel.size() != config.batch()) {
+            throw new IllegalArgumentException("localBatch=" + localBatch + " × DP size " + dataParallel.size()
+                    + " must equal train.batch=" + config.batch() + "; choose a train.batch divisible by mesh.dp");
+        }
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
@@ -61,10 +80,12 @@ public final class RankTrainer {
         this.sampler = sampler;
         this.validation = validation;
         this.checkpoints = checkpoints;
-        this.metrics = metrics;
+        this.leader = dataParallel.rank() == 0;
+        this.metrics = leader ? metrics : row -> { };
         this.identity = identity;
         this.slots = ParameterSlots.of(model.parameters());
         this.localBatch = localBatch;
+        this.dataParallel = dataParallel;
     }
 
     public TrainOutcome run(Optional<CheckpointContent> resume) {
@@ -86,8 +107,10 @@ public final class RankTrainer {
             long t0 = System.nanoTime();
             sampler.next(inputs, targets);
             model.parameters().zeroGrads();
-            float loss = model.forwardLoss(inputs, targets, localBatch, seq);
+            float localLoss = model.forwardLoss(inputs, targets, localBatch, seq);
             model.backward();
+            dataParallel.sync(model.parameters().grads());
+            float loss = dataParallel.mean(localLoss);
             double gradNorm = GradientClipping.clipGlobalNorm(model.parameters().grads(), config.gradClip());
             double lr = schedule.lr(step + 1);
             boolean finite = Float.isFinite(loss) && Double.isFinite(gradNorm);
@@ -121,6 +144,7 @@ public final class RankTrainer {
 
     /** Mean validation loss over the fixed validation batches, in nats/token; emits a row. */
     double validate(long step) {
+        if (!leader) return Double.NaN;
         Validation.Result result = Validation.evaluate(model, validation, config.seq(), config.evalBatches());
         if (result.tokens() == 0) return Double.NaN;
         Map<String, Object> row = new LinkedHashMap<>();

@@ -10,6 +10,7 @@ import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
 import io.spindle.parallel.checkpoint.LocalCheckpointStorage;
+import io.spindle.parallel.dp.DataParallel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,13 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RankTrainerTest {
-    private static final ModelConfig MODEL = new ModelConfig("test", 258, 32, 2, 2, 64, 32, 10000.0, 1e-6, 0.02);
+    static final ModelConfig MODEL = new ModelConfig("test", 258, 32, 2, 2, 64, 32, 10000.0, 1e-6, 0.02);
 
     @TempDir
     Path dir;
 
     /** A learnable stream: one fixed random phrase repeated, with noise that depends on the seed. */
-    private static int[] tokens(int n, long seed) {
+    static int[] tokens(int n, long seed) {
         SplittableRandom fixed = new SplittableRandom(0);
         int[] phrase = new int[23];
         for (int i = 0; i < phrase.length; i++) phrase[i] = 97 + fixed.nextInt(20);
@@ -54,7 +55,7 @@ class RankTrainerTest {
         ValidationBatches val = new ValidationBatches(tokens(800, 2), cfg.seq(), cfg.batch(), cfg.evalBatches());
         return new RankTrainer(cfg, model, new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay()),
                 new WarmupCosine(cfg.lr(), cfg.warmupSteps(), cfg.steps(), cfg.minLr()), sampler, val, writer,
-                rows::add, new RunIdentity("model.flavor = test", 1, 1), cfg.batch());
+                rows::add, new RunIdentity("model.flavor = test", 1, 1), cfg.batch(), DataParallel.single());
     }
 
     private static List<Map<String, Object>> stepRows(List<Map<String, Object>> rows, long after) {

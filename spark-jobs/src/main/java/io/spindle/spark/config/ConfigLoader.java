@@ -104,7 +104,11 @@ public final class ConfigLoader {
         SpindleConfig.Data data = data(r, dir);
         TrainingConfig train = train(r);
         OptimizerConfig optim = optim(r);
-        SpindleConfig.Mesh mesh = new SpindleConfig.Mesh(r.positiveInt("mesh.dp"), r.positiveInt("mesh.tp"));
+        int bucketMb = r.positiveInt("mesh.bucketMb");
+        if (bucketMb > 1024) {
+            throw new ConfigException("mesh.bucketMb=" + bucketMb + " exceeds 1024 (1 GiB per all-reduce); the default is 4");
+        }
+        SpindleConfig.Mesh mesh = new SpindleConfig.Mesh(r.positiveInt("mesh.dp"), r.positiveInt("mesh.tp"), bucketMb);
         Map<String, String> sparkConf = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
             sparkConf.put(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
@@ -205,9 +209,10 @@ public final class ConfigLoader {
             throw new ConfigException("mesh.tp=" + mesh.tp() + ": tensor parallelism is not available in this build;"
                     + " set mesh.tp=1");
         }
-        if (mesh.dp() != 1) {
-            throw new ConfigException("mesh.dp=" + mesh.dp() + ": multi-rank data parallelism is not available in this"
-                    + " build; set mesh.dp=1");
+        if (train.batch() % mesh.dp() != 0) {
+            throw new ConfigException("train.batch=" + train.batch() + " is not divisible by mesh.dp=" + mesh.dp()
+                    + ": each data-parallel rank takes train.batch / mesh.dp sequences; set train.batch to a multiple"
+                    + " of " + mesh.dp() + " (e.g. " + ((train.batch() / mesh.dp() + 1) * mesh.dp()) + ") or change mesh.dp");
         }
     }
 

@@ -32,8 +32,11 @@ public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfi
     }
 
     /** {@code mesh.*}: world = dp × tp ranks. */
-    public record Mesh(int dp, int tp) {
+    /** {@code mesh.*}: the DP × TP layout and the size of one gradient all-reduce bucket in MiB. */
+    public record Mesh(int dp, int tp, int bucketMb) {
         public int world() { return dp * tp; }
+
+        public int bucketBytes() { return bucketMb << 20; }
     }
 
     /** {@code spark.*}: master (empty = spark-submit's or embedded local[*]) and extra properties. */

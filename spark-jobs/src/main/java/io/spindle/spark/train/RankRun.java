@@ -8,6 +8,7 @@ import io.spindle.optim.schedule.WarmupCosine;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
+import io.spindle.parallel.dp.DataParallel;
 import io.spindle.parallel.train.MetricsSink;
 import io.spindle.parallel.train.Optimizers;
 import io.spindle.parallel.train.RankTrainer;
@@ -32,13 +33,22 @@ import java.util.Optional;
 public final class RankRun {
     private RankRun() {}
 
-    public static TrainOutcome train(SpindleConfig config, int rank, Configuration hadoopConf, MetricsSink metrics)
-            throws IOException {
+    /**
+     * @param dataParallel this rank's DP group (size mesh.dp); its rank is this rank's data shard
+     * @param metrics      where rank 0's rows go (other ranks emit nothing)
+     */
+    public static TrainOutcome train(SpindleConfig config, DataParallel dataParallel, Configuration hadoopConf,
+                                     MetricsSink metrics) throws IOException {
         TrainingConfig train = config.train();
         int dp = config.mesh().dp();
+        if (dataParallel.size() != dp) {
+            throw new IllegalArgumentException("the DP group has " + dataParallel.size() + " ranks but mesh.dp=" + dp);
+        }
+        int rank = dataParallel.rank();
         TokenDataset data = TokenDatasetLoader.load(config.data().prepared(), hadoopConf);
         BatchSampler sampler = new BatchSampler(data.train(), train.seq(), train.batch() / dp, train.seed(), rank, dp);
-        ValidationBatches validation = new ValidationBatches(data.validation(), train.seq(), train.batch() / dp,
+        // Rank 0 validates alone at the global batch, so val_loss matches DP=1 and `spindle eval`.
+        ValidationBatches validation = new ValidationBatches(data.validation(), train.seq(), train.batch(),
                 train.evalBatches());
         TransformerLM model = new TransformerLM(config.model(), train.seed());
         Optimizer optimizer = Optimizers.create(config.optim(), train);
@@ -55,7 +65,7 @@ public final class RankRun {
                 ? Optional.of(new CheckpointWriter(storage, GitRevision.current(), train.keepCheckpoints()))
                 : Optional.empty();
         RankTrainer trainer = new RankTrainer(train, model, optimizer, schedule, sampler, validation, writer, metrics,
-                new RunIdentity(config.resolvedText(), dp, config.mesh().tp()), train.batch() / dp);
+                new RunIdentity(config.resolvedText(), dp, config.mesh().tp()), train.batch() / dp, dataParallel);
         return trainer.run(resume);
     }
 }

@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -44,6 +46,7 @@ public final class TrainJob {
         SpindleConfig config = ConfigLoader.fromText(given.resolvedText(), List.of(
                 "run.dir=\"" + qualify(given.run().dir(), hadoopConf) + "\"",
                 "data.prepared=\"" + qualify(given.data().prepared(), hadoopConf) + "\""));
+        checkLocalSlots(spark.sparkContext().master(), config.mesh().world());
         checkRunDirectory(config, resume, hadoopConf, console);
         DatasetPreparation.ensurePrepared(spark, config, console);
         writeResolvedConfig(config, hadoopConf);
@@ -83,6 +86,26 @@ public final class TrainJob {
         }
         return new Summary(outcomes[0], config, (System.nanoTime() - start) / 1e9);
     }
+
+    /**
+     * A barrier stage needs a task slot per rank at once; a local master with fewer threads would
+     * make Spark wait and then fail the stage, so refuse it here with the fix. Cluster masters are
+     * left to Spark, whose slots this driver cannot know before executors register.
+     */
+    static void checkLocalSlots(String master, int world) {
+        Matcher m = LOCAL_MASTER.matcher(master);
+        if (!m.matches()) return;
+        String threads = m.group(1);
+        int slots = threads == null ? 1
+                : threads.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
+        if (slots < world) {
+            throw new ConfigException("spark.master=" + master + " runs " + slots + " task(s) at a time but the mesh"
+                    + " needs " + world + " ranks at once (mesh.dp × mesh.tp); set spark.master=\"local[" + world
+                    + "]\" or lower mesh.dp");
+        }
+    }
+
+    private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\d+)?])?");
 
     private static void checkRunDirectory(SpindleConfig config, boolean resume, Configuration hadoopConf,
                                           PrintStream console) throws IOException {

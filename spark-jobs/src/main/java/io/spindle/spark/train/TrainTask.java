@@ -1,10 +1,16 @@
 package io.spindle.spark.train;
 
+import io.spindle.parallel.comm.CommConfig;
+import io.spindle.parallel.comm.InProcessGroup;
+import io.spindle.parallel.comm.TcpRingCommunicator;
+import io.spindle.parallel.dp.DataParallel;
+import io.spindle.parallel.train.MetricsSink;
 import io.spindle.parallel.train.TrainOutcome;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractFunction1;
@@ -12,6 +18,9 @@ import scala.runtime.AbstractFunction1;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,11 +52,44 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
         SpindleConfig config = ConfigLoader.fromText(resolvedConfig);
         Configuration hadoopConf = new Configuration();
         TrainOutcome outcome;
-        try (MetricsClient metrics = new MetricsClient(driverHost, metricsPort, secret, CONNECT_TIMEOUT_MS)) {
-            outcome = RankRun.train(config, rank, hadoopConf, metrics);
+        try (DataParallel dataParallel = joinDataParallelGroup(context, rank, config);
+             MetricsClient metrics = rank == 0
+                     ? new MetricsClient(driverHost, metricsPort, secret, CONNECT_TIMEOUT_MS) : null) {
+            // only rank 0 reports (RankTrainer emits nothing elsewhere), so the others need no connection
+            MetricsSink sink = metrics != null ? metrics : row -> { };
+            outcome = RankRun.train(config, dataParallel, hadoopConf, sink);
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + " failed: " + e.getMessage(), e);
         }
         return JavaConverters.asScalaIterator(List.of(outcome).iterator());
+    }
+
+    /**
+     * The DP ring (DESIGN.md, "Spark integration"): every rank opens its listener first, then
+     * publishes host:port through the barrier's allGather, so no rank connects to a peer that is not
+     * listening yet; the ring authenticates every link with the job secret. A lone rank needs no ring.
+     */
+    private DataParallel joinDataParallelGroup(BarrierTaskContext context, int rank, SpindleConfig config)
+            throws IOException {
+        int bucketBytes = config.mesh().bucketBytes();
+        if (config.mesh().dp() == 1) return new DataParallel(InProcessGroup.create(1).get(0), bucketBytes);
+        // the block manager's host is the address this executor advertises to its peers
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        try {
+            listener.bind(new InetSocketAddress(0));
+        } catch (IOException e) {
+            listener.close();
+            throw e;
+        }
+        int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+        String[] published = context.allGather(host + ":" + port);
+        List<InetSocketAddress> peers = new ArrayList<>(published.length);
+        for (String address : published) {
+            int colon = address.lastIndexOf(':');
+            peers.add(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+        }
+        return new DataParallel(TcpRingCommunicator.connect(rank, peers, listener, secret, CommConfig.defaults()),
+                bucketBytes);
     }
 }

@@ -96,6 +96,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dataParallelMeshIsAcceptedWhenItDividesTheBatch() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("mesh.dp = 4\ntrain.batch = 16"), List.of("mesh.bucketMb=2"));
+        assertEquals(4, c.mesh().dp());
+        assertEquals(4, c.mesh().world());
+        assertEquals(2 << 20, c.mesh().bucketBytes());
+        String msg = error("mesh.dp = 3\ntrain.batch = 16");
+        assertTrue(msg.contains("train.batch=16") && msg.contains("mesh.dp=3") && msg.contains("multiple of 3"), msg);
+        assertTrue(error("mesh.bucketMb = 0").contains("mesh.bucketMb"));
+    }
+
+    @Test
     void malformedOverrideAndMissingFileAreExplained() throws IOException {
         assertTrue(error("", "train.steps").contains("key=value"));
         ConfigException e = assertThrows(ConfigException.class,

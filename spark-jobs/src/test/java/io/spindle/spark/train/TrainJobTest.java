@@ -2,6 +2,7 @@ package io.spindle.spark.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spindle.spark.SpindleMain;
+import io.spindle.spark.config.ConfigException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -64,9 +66,13 @@ class TrainJobTest {
     }
 
     private static List<Map<String, Object>> metrics() throws IOException {
+        return metrics("run");
+    }
+
+    private static List<Map<String, Object>> metrics(String runDir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
+        for (String line : Files.readAllLines(dir.resolve(runDir + "/metrics.jsonl"))) {
             rows.add(json.readValue(line, Map.class));
         }
         return rows;
@@ -107,11 +113,63 @@ class TrainJobTest {
         assertTrue(gen.toString().startsWith("It is"), gen.toString());
     }
 
+    private static double[] losses(List<Map<String, Object>> rows) {
+        return rows.stream().filter(r -> r.containsKey("loss")).mapToDouble(r -> ((Number) r.get("loss")).doubleValue())
+                .toArray();
+    }
+
+    /** Two ranks on local[2] joined by the authenticated TCP ring train like one rank with the same global batch. */
+    @Test
+    void twoDataParallelRanksTrainLikeOneRank() throws IOException {
+        String[] common = {"--set", "train.steps=8", "--set", "train.checkpointEvery=8", "--set", "train.evalEvery=8",
+                "--no-sample"};
+        ByteArrayOutputStream one = new ByteArrayOutputStream();
+        assertEquals(0, run(one, concat(new String[]{"train", conf.toString(), "--set",
+                "run.dir=\"" + dir.resolve("dp1").toUri() + "\""}, common)), one.toString());
+        ByteArrayOutputStream two = new ByteArrayOutputStream();
+        assertEquals(0, run(two, concat(new String[]{"train", conf.toString(), "--set",
+                "run.dir=\"" + dir.resolve("dp2").toUri() + "\"", "--set", "mesh.dp=2"}, common)), two.toString());
+        assertTrue(two.toString().contains("2 rank(s)"), two.toString());
+        assertTrue(Files.exists(dir.resolve("dp2/checkpoints/step-8/manifest.json")));
+        List<Map<String, Object>> rows = metrics("dp2");
+        double[] expected = losses(metrics("dp1"));
+        double[] actual = losses(rows);
+        assertEquals(8, actual.length, "one row per step, from rank 0 only");
+        double maxRelative = 0;
+        for (int i = 0; i < actual.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-5 * expected[i], "loss of step " + (i + 1));
+            maxRelative = Math.max(maxRelative, Math.abs(actual[i] - expected[i]) / expected[i]);
+        }
+        System.out.printf("spark DP=2 vs DP=1: max relative loss difference %.3g over %d steps%n", maxRelative,
+                actual.length);
+        assertEquals(2, rows.stream().filter(r -> r.containsKey("val_loss")).count(), "steps 0 and 8, rank 0 only");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void aLocalMasterWithFewerThreadsThanRanksIsRefused() {
+        TrainJob.checkLocalSlots("local[2]", 2);
+        TrainJob.checkLocalSlots("spark://master:7077", 64);
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.checkLocalSlots("local", 2));
+        assertTrue(e.getMessage().contains("spark.master") && e.getMessage().contains("local[2]"), e.getMessage());
+        assertThrows(ConfigException.class, () -> TrainJob.checkLocalSlots("local[3,2]", 4));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(2, run(out, "train", conf.toString(), "--set", "spark.master=\"local[1]\"", "--set", "mesh.dp=2",
+                "--set", "run.dir=\"" + dir.resolve("slots").toUri() + "\""));
+        assertFalse(Files.exists(dir.resolve("slots/checkpoints")));
+    }
+
     @Test
     void badConfigExitsWithTwoBeforeAnySparkWork() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(2, run(out, "train", conf.toString(), "--set", "train.stpes=3"));
         assertEquals(2, run(out, "train", dir.resolve("missing.conf").toString()));
+        assertEquals(2, run(out, "train", conf.toString(), "--set", "mesh.dp=3"), "train.batch=4 is not divisible by 3");
         assertEquals(2, run(out, "eval", dir.resolve("no-such-run").toString()));
         assertFalse(Files.exists(dir.resolve("no-such-run")));
     }
