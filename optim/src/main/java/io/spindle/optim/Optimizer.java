@@ -33,4 +33,14 @@ public interface Optimizer {
      * misshapen tensor with a message that names it; the tensors are copied, not kept.
      */
     void loadState(Map<String, INDArray> state);
+
+    /**
+     * The state's values as float32 tensors named like {@link #state()}'s dense form
+     * ({@code <param>/<slot>}): what the optimizer computes with, decompressed where the state is
+     * stored compressed (COAT). Used to compare with reference values, not for checkpoints.
+     */
+    Map<String, INDArray> stateValues();
+
+    /** Bytes the optimizer state occupies in memory (state bytes per parameter = this / parameters). */
+    long stateBytes();
 }

@@ -3,7 +3,8 @@ package io.spindle.optim.adamw;
 import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
-import io.spindle.optim.state.DenseStateStore;
+import io.spindle.optim.state.StateFormat;
+import io.spindle.optim.state.StateStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -37,7 +38,7 @@ public final class AdamW implements Optimizer {
     private final double eps;
     private final double weightDecay;
     private final Set<String> decayedRoles;
-    private final DenseStateStore state = new DenseStateStore(M, V);
+    private final StateStore state;
 
     /** AdamW decaying {@link #DEFAULT_DECAYED_ROLES}. */
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
@@ -46,7 +47,14 @@ public final class AdamW implements Optimizer {
 
     /** AdamW decaying the parameters whose role is in {@code decayedRoles} (see {@link ParamSlot#ROLES}). */
     public AdamW(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles) {
+        this(beta1, beta2, eps, weightDecay, decayedRoles, StateFormat.DENSE);
+    }
+
+    /** AdamW whose moments are stored in {@code format} (dense float32 or COAT FP8). */
+    public AdamW(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles,
+                 StateFormat format) {
         requireHyper(beta1, beta2, eps, weightDecay);
+        this.state = format.create(M, V);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -57,13 +65,14 @@ public final class AdamW implements Optimizer {
     @Override
     public void step(List<ParamSlot> params, double lr) {
         requireLearningRate(lr);
-        List<INDArray[]> moments = state.slotsFor(params);
+        StateStore.Step moments = state.open(params);
         long t = state.step() + 1;
         for (int i = 0; i < params.size(); i++) {
             ParamSlot p = params.get(i);
             double wd = decayedRoles.contains(p.role()) ? weightDecay : 0.0;
-            INDArray[] mv = moments.get(i);
+            INDArray[] mv = moments.slots(i);
             update(p.value(), p.grad(), mv[0], mv[1], t, lr, beta1, beta2, eps, wd);
+            moments.commit(i);
         }
         state.advance();
     }
@@ -76,6 +85,16 @@ public final class AdamW implements Optimizer {
     @Override
     public Map<String, INDArray> state() {
         return state.snapshot();
+    }
+
+    @Override
+    public Map<String, INDArray> stateValues() {
+        return state.values();
+    }
+
+    @Override
+    public long stateBytes() {
+        return state.bytes();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.spindle.optim.auon;
 
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.math.CoshNormalization;
 import io.spindle.optim.muon.MatrixMomentumOptimizer;
@@ -31,8 +32,13 @@ public final class AuOn extends MatrixMomentumOptimizer {
 
     /** @param gamma the package form's temperature inside cosh; the paper form has none and requires 1 */
     public AuOn(Form form, double momentum, double weightDecay, double gamma) {
+        this(form, momentum, weightDecay, gamma, StateFormat.DENSE);
+    }
+
+    /** AuON whose momentum is stored in {@code format} (dense float32 or COAT FP8). */
+    public AuOn(Form form, double momentum, double weightDecay, double gamma, StateFormat format) {
         super(form == Form.PAPER ? "AuON" : "AuON (package form)", momentum, true, weightDecay,
-                new String[0], new boolean[0]);
+                new String[0], new boolean[0], format);
         this.form = requireForm(form, gamma);
         this.gamma = gamma;
     }

@@ -1,5 +1,6 @@
 package io.spindle.optim.auon;
 
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.math.NewtonSchulz;
 import io.spindle.optim.muon.MatrixMomentumOptimizer;
@@ -25,7 +26,13 @@ public final class HybridAuOn extends MatrixMomentumOptimizer {
 
     /** @param gamma see {@link AuOn#AuOn(AuOn.Form, double, double, double)} */
     public HybridAuOn(AuOn.Form form, double momentum, double weightDecay, double gamma, int nsSteps) {
-        super("Hybrid-AuON", momentum, true, weightDecay, new String[0], new boolean[0]);
+        this(form, momentum, weightDecay, gamma, nsSteps, StateFormat.DENSE);
+    }
+
+    /** Hybrid-AuON whose momentum is stored in {@code format} (dense float32 or COAT FP8). */
+    public HybridAuOn(AuOn.Form form, double momentum, double weightDecay, double gamma, int nsSteps,
+                      StateFormat format) {
+        super("Hybrid-AuON", momentum, true, weightDecay, new String[0], new boolean[0], format);
         if (nsSteps < 1) {
             throw new IllegalArgumentException("Hybrid-AuON nsSteps=" + nsSteps + " must be >= 1");
         }

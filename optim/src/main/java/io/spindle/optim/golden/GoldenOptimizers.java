@@ -4,6 +4,8 @@ import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.adamw.AdamW;
 import io.spindle.optim.auon.AuOn;
+import io.spindle.optim.coat.CoatQuantizer;
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.auon.HybridAuOn;
 import io.spindle.optim.lamb.Lamb;
 import io.spindle.optim.math.NewtonSchulz;
@@ -30,9 +32,10 @@ final class GoldenOptimizers {
 
     /** Every optimizer algorithm name {@link #create} accepts, including the spelled-out AuON forms. */
     static final Set<String> ALGORITHMS = Set.of("adamw", "lamb", "muon", "normuon", "auon", "auon-package",
-            "hybrid", "hybrid-auon", "hybrid-auon-package");
+            "hybrid", "hybrid-auon", "hybrid-auon-package", "coat");
 
     private static final Set<String> ADAM_HYPER = Set.of("lr", "beta1", "beta2", "eps", "weight_decay");
+    private static final Set<String> COAT_HYPER = union(ADAM_HYPER, Set.of("group_size"));
     private static final Set<String> MUON_HYPER = Set.of("lr", "momentum", "nesterov", "ns_steps", "ns_coefficients",
             "weight_decay");
     private static final Set<String> NORMUON_HYPER = union(MUON_HYPER, Set.of("beta2"));
@@ -48,6 +51,13 @@ final class GoldenOptimizers {
                 warnUnknownHyper(c, ADAM_HYPER);
                 yield new AdamW(c.hyperDouble("beta1"), c.hyperDouble("beta2"), c.hyperDouble("eps"),
                         c.hyperDouble("weight_decay"), ParamSlot.ROLES);
+            }
+            case "coat" -> {
+                // The golden "coat" case is AdamW with COAT-stored moments (its variant says so).
+                warnUnknownHyper(c, COAT_HYPER);
+                yield new AdamW(c.hyperDouble("beta1"), c.hyperDouble("beta2"), c.hyperDouble("eps"),
+                        c.hyperDouble("weight_decay"), ParamSlot.ROLES, StateFormat.coat(c.hyperInt("group_size",
+                        CoatQuantizer.DEFAULT_GROUP_SIZE)));
             }
             case "lamb" -> {
                 warnUnknownHyper(c, ADAM_HYPER);

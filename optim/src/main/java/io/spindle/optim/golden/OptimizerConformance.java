@@ -2,6 +2,7 @@ package io.spindle.optim.golden;
 
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.fp8.Fp8Format;
 import io.spindle.optim.math.NewtonSchulz;
 import io.spindle.optim.state.DenseStateStore;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,7 +25,7 @@ import java.util.TreeSet;
  */
 public final class OptimizerConformance {
     /** Function cases (kind {@code function}) this class evaluates. */
-    private static final Set<String> FUNCTIONS = Set.of("newton-schulz");
+    private static final Set<String> FUNCTIONS = Set.of("newton-schulz", "fp8-e4m3", "fp8-e5m2", "coat-quantize");
 
     private OptimizerConformance() {}
 
@@ -55,19 +56,32 @@ public final class OptimizerConformance {
             }
             after.add(snapshot);
         }
-        return new OptimizerResult(after, byParam(optimizer.state()));
+        return new OptimizerResult(after, byParam(optimizer.stateValues()));
     }
 
     /**
      * Computes a function case in float32, as training does, and returns its results under the
-     * names of the case's expected fields ({@code newton-schulz}: {@code output}).
+     * names of the case's expected fields ({@code newton-schulz}, {@code fp8-*}: {@code output};
+     * {@code coat-quantize}: {@code groups[i].k|scale|sqrt_min_max|q} and {@code dequantized}).
      *
      * @throws UnsupportedCaseException when the function is not implemented
      */
     public static Map<String, INDArray> evaluateFunction(FunctionCase c) {
-        if (c.algorithm().equals("newton-schulz")) {
-            INDArray input = c.input("input").castTo(DataType.FLOAT);
-            return Map.of("output", NewtonSchulz.orthogonalize(input, c.settingInt("steps")));
+        switch (c.algorithm()) {
+            case "newton-schulz" -> {
+                INDArray input = c.input("input").castTo(DataType.FLOAT);
+                return Map.of("output", NewtonSchulz.orthogonalize(input, c.settingInt("steps")));
+            }
+            case "fp8-e4m3" -> {
+                return Map.of("output", CoatCases.roundTrip(Fp8Format.E4M3, c.input("input")));
+            }
+            case "fp8-e5m2" -> {
+                return Map.of("output", CoatCases.roundTrip(Fp8Format.E5M2, c.input("input")));
+            }
+            case "coat-quantize" -> {
+                return CoatCases.quantize(c.input("input"), c.settingInt("group_size"));
+            }
+            default -> { }
         }
         throw new UnsupportedCaseException("function '" + c.algorithm() + "' (" + c.variant()
                 + ") is not implemented; implemented: " + new TreeSet<>(FUNCTIONS));

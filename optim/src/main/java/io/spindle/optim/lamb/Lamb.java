@@ -3,7 +3,8 @@ package io.spindle.optim.lamb;
 import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
-import io.spindle.optim.state.DenseStateStore;
+import io.spindle.optim.state.StateFormat;
+import io.spindle.optim.state.StateStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -33,9 +34,15 @@ public final class Lamb implements Optimizer {
     private final double eps;
     private final double weightDecay;
     private final Set<String> decayedRoles;
-    private final DenseStateStore state = new DenseStateStore(M, V);
+    private final StateStore state;
 
     public Lamb(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles) {
+        this(beta1, beta2, eps, weightDecay, decayedRoles, StateFormat.DENSE);
+    }
+
+    /** LAMB whose moments are stored in {@code format} (dense float32 or COAT FP8). */
+    public Lamb(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles,
+                StateFormat format) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("LAMB beta1=" + beta1 + ", beta2=" + beta2 + " must be in [0, 1)");
         }
@@ -50,6 +57,7 @@ public final class Lamb implements Optimizer {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decayedRoles = ParamSlot.requireRoles(decayedRoles);
+        this.state = format.create(M, V);
     }
 
     @Override
@@ -57,7 +65,7 @@ public final class Lamb implements Optimizer {
         if (!(lr >= 0 && Double.isFinite(lr))) {
             throw new IllegalArgumentException("learning rate " + lr + " must be >= 0 and finite");
         }
-        List<INDArray[]> moments = state.slotsFor(params);
+        StateStore.Step moments = state.open(params);
         long t = state.step() + 1;
         // Bias corrections as per-step scalars: m_hat = m c1, sqrt(v_hat) = sqrt(v) c2.
         float c1 = (float) (1 / (1 - Math.pow(beta1, t)));
@@ -67,8 +75,9 @@ public final class Lamb implements Optimizer {
             float wd = decayedRoles.contains(p.role()) ? (float) weightDecay : 0f;
             Tensor w = new Tensor(p.value(), "parameter " + p.name());
             Tensor g = new Tensor(p.grad(), "gradient of " + p.name());
-            Tensor m = new Tensor(moments.get(i)[0], "m of " + p.name());
-            Tensor v = new Tensor(moments.get(i)[1], "v of " + p.name());
+            INDArray[] mv = moments.slots(i);
+            Tensor m = new Tensor(mv[0], "m of " + p.name());
+            Tensor v = new Tensor(mv[1], "v of " + p.name());
             Coefficients c = new Coefficients((float) beta1, (float) beta2, c1, c2, (float) eps, wd);
             double[] norms = updateMomentsAndNorms(w, g, m, v, c);
             double wNorm = Math.sqrt(norms[0]);
@@ -76,6 +85,7 @@ public final class Lamb implements Optimizer {
             // Algorithm 2 leaves 0/0 undefined; 1 keeps a zero tensor (or a zero update) moving like Adam.
             double trust = wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1.0;
             applyStep(w, m, v, c, (float) (lr * trust));
+            moments.commit(i);
         }
         state.advance();
     }
@@ -140,6 +150,16 @@ public final class Lamb implements Optimizer {
     @Override
     public Map<String, INDArray> state() {
         return state.snapshot();
+    }
+
+    @Override
+    public Map<String, INDArray> stateValues() {
+        return state.values();
+    }
+
+    @Override
+    public long stateBytes() {
+        return state.bytes();
     }
 
     @Override

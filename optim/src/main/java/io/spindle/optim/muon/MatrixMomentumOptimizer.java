@@ -1,8 +1,9 @@
 package io.spindle.optim.muon;
 
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
-import io.spindle.optim.state.DenseStateStore;
+import io.spindle.optim.state.StateStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -23,16 +24,17 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
     private final double momentum;
     private final boolean nesterov;
     private final double weightDecay;
-    private final DenseStateStore state;
+    private final StateStore state;
 
     /**
      * @param family     the optimizer's name, for error messages
      * @param momentum   beta in M = M + (1 - beta)(g - M)
      * @param nesterov   whether U = g + beta (M - g) (Nesterov, the default everywhere) or U = M
      * @param extraSlots further state slots after {@code momentum}, with their per-row flags
+     * @param format     how the state is stored (dense float32 or COAT FP8)
      */
     protected MatrixMomentumOptimizer(String family, double momentum, boolean nesterov, double weightDecay,
-                                      String[] extraSlots, boolean[] extraPerRow) {
+                                      String[] extraSlots, boolean[] extraPerRow, StateFormat format) {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException(family + " momentum=" + momentum + " must be in [0, 1)");
         }
@@ -48,7 +50,7 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
         slots[0] = MOMENTUM;
         System.arraycopy(extraSlots, 0, slots, 1, extraSlots.length);
         System.arraycopy(extraPerRow, 0, perRow, 1, extraPerRow.length);
-        this.state = new DenseStateStore(slots, perRow);
+        this.state = format.create(slots, perRow);
     }
 
     /**
@@ -65,13 +67,15 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
         for (ParamSlot p : params) {
             requireMatrix(family, p);
         }
-        List<INDArray[]> slots = state.slotsFor(params);
+        StateStore.Step step = state.open(params);
         for (int i = 0; i < params.size(); i++) {
             ParamSlot p = params.get(i);
-            INDArray u = nesterovMomentum(slots.get(i)[0], p.grad(), momentum, nesterov);
-            INDArray d = direction(p, u, slots.get(i));
+            INDArray[] slots = step.slots(i);
+            INDArray u = nesterovMomentum(slots[0], p.grad(), momentum, nesterov);
+            INDArray d = direction(p, u, slots);
             // Decoupled decay (Loshchilov & Hutter), as the Muon and AuON reference code apply it.
             p.value().muli(1 - lr * weightDecay).subi(d.muli(lr));
+            step.commit(i);
         }
         state.advance();
     }
@@ -108,6 +112,16 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
     @Override
     public final Map<String, INDArray> state() {
         return state.snapshot();
+    }
+
+    @Override
+    public final Map<String, INDArray> stateValues() {
+        return state.values();
+    }
+
+    @Override
+    public final long stateBytes() {
+        return state.bytes();
     }
 
     @Override

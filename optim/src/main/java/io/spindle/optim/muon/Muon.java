@@ -1,5 +1,6 @@
 package io.spindle.optim.muon;
 
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.math.NewtonSchulz;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +25,12 @@ public final class Muon extends MatrixMomentumOptimizer {
     }
 
     public Muon(double momentum, boolean nesterov, int nsSteps, double weightDecay) {
-        super("Muon", momentum, nesterov, weightDecay, new String[0], new boolean[0]);
+        this(momentum, nesterov, nsSteps, weightDecay, StateFormat.DENSE);
+    }
+
+    /** Muon whose momentum is stored in {@code format} (dense float32 or COAT FP8). */
+    public Muon(double momentum, boolean nesterov, int nsSteps, double weightDecay, StateFormat format) {
+        super("Muon", momentum, nesterov, weightDecay, new String[0], new boolean[0], format);
         if (nsSteps < 1) {
             throw new IllegalArgumentException("Muon nsSteps=" + nsSteps + " must be >= 1");
         }

@@ -1,5 +1,6 @@
 package io.spindle.optim.muon;
 
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.math.NeuronNormalization;
 import io.spindle.optim.math.NewtonSchulz;
@@ -23,7 +24,14 @@ public final class NorMuon extends MatrixMomentumOptimizer {
     }
 
     public NorMuon(double momentum, boolean nesterov, int nsSteps, double beta2, double weightDecay) {
-        super("NorMuon", momentum, nesterov, weightDecay, new String[] {SECOND_MOMENTUM}, new boolean[] {true});
+        this(momentum, nesterov, nsSteps, beta2, weightDecay, StateFormat.DENSE);
+    }
+
+    /** NorMuon whose momentum is stored in {@code format}; the per-neuron second moment stays float32. */
+    public NorMuon(double momentum, boolean nesterov, int nsSteps, double beta2, double weightDecay,
+                   StateFormat format) {
+        super("NorMuon", momentum, nesterov, weightDecay, new String[] {SECOND_MOMENTUM}, new boolean[] {true},
+                format);
         if (nsSteps < 1) {
             throw new IllegalArgumentException("NorMuon nsSteps=" + nsSteps + " must be >= 1");
         }

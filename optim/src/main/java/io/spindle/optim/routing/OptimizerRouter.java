@@ -101,6 +101,23 @@ public final class OptimizerRouter implements Optimizer {
         return out;
     }
 
+    @Override
+    public Map<String, INDArray> stateValues() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        out.put(DenseStateStore.STEP, Nd4j.scalar(DataType.INT64, step));
+        for (ParameterGroup g : groups) {
+            g.optimizer().stateValues().forEach((k, v) -> out.put(g.name() + "/" + k, v));
+        }
+        return out;
+    }
+
+    @Override
+    public long stateBytes() {
+        long total = 0;
+        for (ParameterGroup g : groups) total += g.optimizer().stateBytes();
+        return total;
+    }
+
     /** Splits {@code tensors} by group prefix and loads each group; rejects a tensor of no group. */
     @Override
     public void loadState(Map<String, INDArray> tensors) {

@@ -23,11 +23,9 @@ import java.util.TreeSet;
  * ({@code step}, {@code <param>/<slot>}) and checks every name and shape on the way back in, so
  * a resumed run cannot silently pair a parameter with another parameter's moments.
  */
-public final class DenseStateStore {
+public final class DenseStateStore implements StateStore {
     private static final Logger log = LoggerFactory.getLogger(DenseStateStore.class);
 
-    /** Name of the step-count tensor, a 0-d int64 array. */
-    public static final String STEP = "step";
 
     private final List<String> slotNames;
     /** Per slot: true when it holds one value per row ({@code [rows, 1]}) instead of one per element. */
@@ -46,38 +44,22 @@ public final class DenseStateStore {
      * shaped like the parameter: the shape checks read the parameter's shape from it.
      */
     public DenseStateStore(String[] slotNames, boolean[] perRow) {
-        if (perRow.length != slotNames.length) {
-            throw new IllegalArgumentException(slotNames.length + " slot names but " + perRow.length + " per-row flags");
-        }
-        if (perRow.length > 0 && perRow[0]) {
-            throw new IllegalArgumentException("the first slot " + slotNames[0] + " must be shaped like the parameter");
-        }
+        StateTensors.requireSlotNames(slotNames, perRow);
         this.perRow = perRow.clone();
-        if (slotNames.length == 0) {
-            throw new IllegalArgumentException("a state store needs at least one slot name");
-        }
-        for (String s : slotNames) {
-            if (s == null || s.isEmpty() || s.contains("/")) {
-                throw new IllegalArgumentException("slot name '" + s + "' must be non-empty and contain no '/'");
-            }
-        }
-        if (new HashSet<>(Arrays.asList(slotNames)).size() != slotNames.length) {
-            throw new IllegalArgumentException("duplicate slot names " + Arrays.toString(slotNames));
-        }
         this.slotNames = List.of(slotNames);
     }
 
     /** The checkpoint name of one slot of one parameter. */
     public static String key(String param, String slot) {
-        return param + "/" + slot;
+        return StateTensors.key(param, slot);
     }
 
-    /** Steps completed. */
+    @Override
     public long step() {
         return step;
     }
 
-    /** Records that one more step has been applied to every parameter. */
+    @Override
     public void advance() {
         step++;
     }
@@ -104,7 +86,7 @@ public final class DenseStateStore {
                 throw new IllegalArgumentException("no optimizer state for parameter " + p.name() + " at step "
                         + step + "; the state holds " + byParam.keySet());
             } else {
-                requireShape(key(p.name(), slotNames.get(0)), slots[0].shape(), p.shape(), "parameter " + p.name());
+                StateTensors.requireShape(key(p.name(), slotNames.get(0)), slots[0].shape(), p.shape(), "parameter " + p.name());
             }
             result.add(slots);
         }
@@ -117,7 +99,38 @@ public final class DenseStateStore {
         return result;
     }
 
+    /** The live slots: updates made through them are the state; commit has nothing to do. */
+    @Override
+    public Step open(List<ParamSlot> params) {
+        List<INDArray[]> slots = slotsFor(params);
+        return new Step() {
+            @Override
+            public INDArray[] slots(int i) {
+                return slots.get(i);
+            }
+
+            @Override
+            public void commit(int i) {
+            }
+        };
+    }
+
+    @Override
+    public Map<String, INDArray> values() {
+        return snapshot();
+    }
+
+    @Override
+    public long bytes() {
+        long total = 0;
+        for (INDArray[] slots : byParam.values()) {
+            for (INDArray s : slots) total += s.length() * Float.BYTES;
+        }
+        return total;
+    }
+
     /** A detached copy of the state, named for a checkpoint. */
+    @Override
     public Map<String, INDArray> snapshot() {
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(STEP, Nd4j.scalar(DataType.INT64, step));
@@ -134,11 +147,12 @@ public final class DenseStateStore {
      * loaded names and shapes must equal it; a fresh store accepts any complete, consistent set and
      * the first {@link #slotsFor} checks it against the parameters.
      */
+    @Override
     public void load(Map<String, INDArray> tensors) {
         if (tensors == null) {
             throw new IllegalArgumentException("optimizer state is null");
         }
-        long loadedStep = readStep(tensors.get(STEP));
+        long loadedStep = StateTensors.readStep(tensors);
         Map<String, INDArray[]> loaded = groupByParam(tensors);
         if (!byParam.isEmpty()) {
             requireSameParams(loaded);
@@ -149,22 +163,6 @@ public final class DenseStateStore {
         log.info("loaded optimizer state for {} parameters at step {}", loaded.size(), loadedStep);
     }
 
-    private static long readStep(INDArray t) {
-        if (t == null) {
-            throw new IllegalArgumentException("optimizer state is missing tensor " + STEP);
-        }
-        if (t.length() != 1) {
-            throw new IllegalArgumentException("optimizer state tensor " + STEP + " must hold one value, got shape "
-                    + Arrays.toString(t.shape()));
-        }
-        double value = t.getDouble(0);
-        long step = t.dataType().isIntType() ? t.getLong(0) : (long) value;
-        if (step < 0 || (!t.dataType().isIntType() && step != value)) {
-            throw new IllegalArgumentException("optimizer state tensor " + STEP
-                    + " must be a non-negative whole number, got " + value);
-        }
-        return step;
-    }
 
     private Map<String, INDArray[]> groupByParam(Map<String, INDArray> tensors) {
         Map<String, INDArray[]> grouped = new LinkedHashMap<>();
@@ -188,7 +186,7 @@ public final class DenseStateStore {
                 if (slots[s] == null) {
                     throw new IllegalArgumentException("optimizer state is missing tensor " + name);
                 }
-                requireShape(name, slots[s].shape(), slotShape(s, slots[0].shape()),
+                StateTensors.requireShape(name, slots[s].shape(), slotShape(s, slots[0].shape()),
                         "the slot derived from " + key(e.getKey(), slotNames.get(0)));
             }
         }
@@ -202,7 +200,7 @@ public final class DenseStateStore {
                 throw new IllegalArgumentException("optimizer state is missing tensor "
                         + key(e.getKey(), slotNames.get(0)));
             }
-            requireShape(key(e.getKey(), slotNames.get(0)), in[0].shape(), e.getValue()[0].shape(),
+            StateTensors.requireShape(key(e.getKey(), slotNames.get(0)), in[0].shape(), e.getValue()[0].shape(),
                     "the optimizer's current state");
         }
         for (String name : loaded.keySet()) {
@@ -213,12 +211,6 @@ public final class DenseStateStore {
         }
     }
 
-    private static void requireShape(String tensor, long[] actual, long[] expected, String expectedFrom) {
-        if (!Arrays.equals(actual, expected)) {
-            throw new IllegalArgumentException("optimizer state tensor " + tensor + " has shape "
-                    + Arrays.toString(actual) + " but " + expectedFrom + " has shape " + Arrays.toString(expected));
-        }
-    }
 
     private INDArray[] zeros(long[] shape) {
         INDArray[] slots = new INDArray[slotNames.size()];
@@ -230,11 +222,6 @@ public final class DenseStateStore {
 
     /** The shape of slot {@code s} for a parameter of shape {@code param}. */
     private long[] slotShape(int s, long[] param) {
-        if (!perRow[s]) return param;
-        if (param.length != 2) {
-            throw new IllegalArgumentException("slot " + slotNames.get(s) + " holds one value per row and needs a 2-D"
-                    + " parameter, got shape " + Arrays.toString(param));
-        }
-        return new long[] {param[0], 1};
+        return perRow[s] ? StateTensors.perRowShape(slotNames.get(s), param) : param;
     }
 }

@@ -90,6 +90,7 @@ final class GoldenFiles {
             for (Map.Entry<String, JsonNode> e : c.properties()) {
                 if (e.getValue().isNumber()) s.put(e.getKey(), e.getValue().asDouble());
                 else if (e.getValue().has("shape")) t.put(e.getKey(), tensor(e.getValue()));
+                else if (e.getValue().isArray()) flattenList(e.getKey(), e.getValue(), t);
             }
             tensors.add(t);
             settings.add(s);
@@ -97,6 +98,23 @@ final class GoldenFiles {
         JsonNode tol = root.get("tolerance");
         return new FunctionFile(root.get("algorithm").asText(), tensors, settings,
                 tol.get("rtol").asDouble(), tol.get("atol").asDouble());
+    }
+
+    /** A list of objects as {@code name[i].field}: numbers as 0-d tensors, lists of numbers as 1-D ones. */
+    private static void flattenList(String name, JsonNode list, Map<String, Tensor> out) {
+        for (int i = 0; i < list.size(); i++) {
+            for (Map.Entry<String, JsonNode> f : list.get(i).properties()) {
+                String key = name + "[" + i + "]." + f.getKey();
+                JsonNode v = f.getValue();
+                if (v.isNumber()) {
+                    out.put(key, new Tensor(new long[0], new double[] {v.asDouble()}));
+                } else if (v.isArray()) {
+                    double[] data = new double[v.size()];
+                    for (int j = 0; j < data.length; j++) data[j] = v.get(j).asDouble();
+                    out.put(key, new Tensor(new long[] {data.length}, data));
+                }
+            }
+        }
     }
 
     /** Hyperparameters as the spark-jobs reader passes them: numbers, booleans, lists of numbers. */

@@ -26,7 +26,7 @@ class OptimizerConformanceTest {
     /** Every optimizer file of the public set; auon/auon-package and the hybrids differ only in variant. */
     @ParameterizedTest
     @ValueSource(strings = {"adamw.json", "lamb.json", "muon.json", "normuon.json", "auon.json", "auon-package.json",
-            "hybrid-auon.json", "hybrid-auon-package.json"})
+            "hybrid-auon.json", "hybrid-auon-package.json", "coat-adamw.json"})
     void optimizerMatchesGoldenVectors(String fileName) throws IOException {
         OptimizerFile file = GoldenFiles.readOptimizer(fileName);
         OptimizerResult result = OptimizerConformance.evaluate(file.optimizerCase());
@@ -62,13 +62,31 @@ class OptimizerConformanceTest {
         }
     }
 
+    /** FP8 rounding and COAT quantization: every expected field of every case, under the file's tolerance. */
+    @ParameterizedTest
+    @ValueSource(strings = {"fp8-e4m3.json", "fp8-e5m2.json", "coat-quantize.json"})
+    void fp8AndCoatFunctionsMatchGoldenVectors(String fileName) throws IOException {
+        FunctionFile file = GoldenFiles.readFunction(fileName);
+        for (int k = 0; k < file.tensors().size(); k++) {
+            Map<String, Tensor> t = file.tensors().get(k);
+            Map<String, INDArray> got = OptimizerConformance.evaluateFunction(new FunctionCase(file.algorithm(), "",
+                    file.settings().get(k), Map.of("input", t.get("input").toFloat32())));
+            Set<String> expected = new java.util.TreeSet<>(t.keySet());
+            expected.remove("input");
+            assertEquals(expected, new java.util.TreeSet<>(got.keySet()), fileName + " case " + k + " fields");
+            for (String field : expected) {
+                GoldenFiles.assertClose(fileName + " case " + k + " " + field, t.get(field), got.get(field),
+                        file.rtol(), file.atol());
+            }
+        }
+    }
+
     @Test
     void supportsImplementedAlgorithmsOnly() {
-        for (String a : List.of("adamw", "lamb", "muon", "normuon", "auon", "hybrid", "newton-schulz")) {
+        for (String a : List.of("adamw", "lamb", "muon", "normuon", "auon", "hybrid", "newton-schulz", "coat",
+                "fp8-e4m3", "fp8-e5m2", "coat-quantize")) {
             assertTrue(OptimizerConformance.supports(a), a);
         }
-        assertFalse(OptimizerConformance.supports("coat"));
-        assertFalse(OptimizerConformance.supports("fp8-e4m3"));
         assertFalse(OptimizerConformance.supports("no-such-optimizer"));
     }
 
@@ -85,7 +103,7 @@ class OptimizerConformanceTest {
 
     @Test
     void unimplementedFunctionIsUnsupportedCase() {
-        FunctionCase c = new FunctionCase("fp8-e4m3", "", Map.of(), Map.of("input", Nd4j.zeros(DataType.FLOAT, 3)));
+        FunctionCase c = new FunctionCase("fp4-e2m1", "", Map.of(), Map.of("input", Nd4j.zeros(DataType.FLOAT, 3)));
         assertThrows(UnsupportedCaseException.class, () -> OptimizerConformance.evaluateFunction(c));
     }
 

@@ -129,6 +129,16 @@ class OptimizerRouterTest {
         }
 
         @Override
+        public Map<String, INDArray> stateValues() {
+            return state();
+        }
+
+        @Override
+        public long stateBytes() {
+            return 0;
+        }
+
+        @Override
         public void loadState(Map<String, INDArray> state) {
             throw new UnsupportedOperationException("the recording optimizer is not restored in these tests");
         }

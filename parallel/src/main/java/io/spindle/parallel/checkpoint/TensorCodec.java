@@ -11,11 +11,13 @@ import java.nio.LongBuffer;
 
 /**
  * Tensors to and from little-endian bytes, independent of ND4J's own serialization: float32 for
- * parameters and optimizer moments, int64 for counters such as an optimizer's step.
+ * parameters and optimizer moments, int64 for counters such as an optimizer's step, int8 for
+ * compressed optimizer state (COAT's FP8 codes), stored as the bytes they are.
  */
 final class TensorCodec {
     static final String FLOAT32 = "float32";
     static final String INT64 = "int64";
+    static final String INT8 = "int8";
 
     private TensorCodec() {}
 
@@ -23,7 +25,8 @@ final class TensorCodec {
         return switch (tensor.dataType()) {
             case FLOAT -> FLOAT32;
             case LONG -> INT64;
-            default -> throw new IllegalArgumentException("checkpoints store float32 and int64 tensors, got "
+            case BYTE -> INT8;
+            default -> throw new IllegalArgumentException("checkpoints store float32, int64 and int8 tensors, got "
                     + tensor.dataType());
         };
     }
@@ -32,6 +35,7 @@ final class TensorCodec {
         return switch (dtype) {
             case FLOAT32 -> Float.BYTES;
             case INT64 -> Long.BYTES;
+            case INT8 -> 1;
             default -> -1;
         };
     }
@@ -47,6 +51,9 @@ final class TensorCodec {
             FloatBuffer src = dense.data().asNioFloat();
             FloatBuffer dst = out.asFloatBuffer();
             for (int i = 0; i < n; i++) dst.put(i, src.get(offset + i));
+        } else if (dtype.equals(INT8)) {
+            ByteBuffer src = dense.data().asNio();
+            for (int i = 0; i < n; i++) out.put(i, src.get(offset + i));
         } else {
             LongBuffer src = dense.data().asNioLong();
             LongBuffer dst = out.asLongBuffer();
@@ -62,6 +69,12 @@ final class TensorCodec {
             INDArray out = Nd4j.zeros(DataType.FLOAT, shape);
             FloatBuffer dst = out.data().asNioFloat();
             for (int i = 0; i < src.capacity(); i++) dst.put(i, src.get(i));
+            return out;
+        }
+        if (dtype.equals(INT8)) {
+            INDArray out = Nd4j.zeros(DataType.BYTE, shape);
+            ByteBuffer dst = out.data().asNio();
+            for (int i = 0; i < bytes.length; i++) dst.put(i, bytes[i]);
             return out;
         }
         LongBuffer src = in.asLongBuffer();

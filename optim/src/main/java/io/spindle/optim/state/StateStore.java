@@ -1,0 +1,59 @@
+package io.spindle.optim.state;
+
+import io.spindle.optim.ParamSlot;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where an optimizer keeps its per-parameter state (moments, momentum buffers) and step count:
+ * the strategy that lets every optimizer run with full-precision state ({@link DenseStateStore})
+ * or compressed state ({@link io.spindle.optim.coat.CoatStateStore}) without knowing which.
+ *
+ * <p>An optimizer's step opens the store for its parameter list, then for each parameter in turn
+ * reads full-precision slots, updates them and the parameter, and commits them. A compressed store
+ * decompresses into scratch on {@link Step#slots} and compresses back on {@link Step#commit}, so at
+ * most one parameter's state is ever held in full precision.
+ */
+public interface StateStore {
+    /** Name of the step-count tensor in {@link #snapshot()}, a 0-d int64 array. */
+    String STEP = "step";
+
+    /** Steps completed. */
+    long step();
+
+    /** Records that one more step has been applied to every parameter. */
+    void advance();
+
+    /**
+     * Checks {@code params} against the state (allocating zero state before the first step; a
+     * different list afterwards is refused, naming the parameter) and opens a step over them.
+     * Nothing changes when this throws.
+     */
+    Step open(List<ParamSlot> params);
+
+    /** One step's access to the state of the parameters passed to {@link #open}, by index. */
+    interface Step {
+        /**
+         * The full-precision slots of parameter {@code i}, indexed like the store's slot names;
+         * valid until {@link #commit} of the same {@code i}, and only one parameter at a time.
+         */
+        INDArray[] slots(int i);
+
+        /** Stores parameter {@code i}'s slots back after they were updated. */
+        void commit(int i);
+    }
+
+    /** A detached copy of the state as stored (compressed stays compressed), named for a checkpoint. */
+    Map<String, INDArray> snapshot();
+
+    /** The state as float32 tensors named {@code <param>/<slot>}, decompressed where stored compressed. */
+    Map<String, INDArray> values();
+
+    /** Replaces the state with a {@link #snapshot()}, checking every name, type and shape. */
+    void load(Map<String, INDArray> tensors);
+
+    /** Bytes the state occupies in memory, for reports: state bytes per parameter = this / parameters. */
+    long bytes();
+}

@@ -1,0 +1,76 @@
+package io.spindle.optim.state;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+
+/** Names, shapes and checks shared by the {@link StateStore} implementations. */
+public final class StateTensors {
+    private StateTensors() {}
+
+    /** The checkpoint name of one slot of one parameter. */
+    public static String key(String param, String slot) {
+        return param + "/" + slot;
+    }
+
+    /**
+     * Checks slot names (non-empty, no '/', distinct) and their per-row flags (one per slot; the
+     * first slot must be shaped like the parameter, since shape checks read the parameter's shape from it).
+     */
+    public static void requireSlotNames(String[] slotNames, boolean[] perRow) {
+        if (slotNames.length == 0) {
+            throw new IllegalArgumentException("a state store needs at least one slot name");
+        }
+        if (perRow.length != slotNames.length) {
+            throw new IllegalArgumentException(slotNames.length + " slot names but " + perRow.length + " per-row flags");
+        }
+        if (perRow[0]) {
+            throw new IllegalArgumentException("the first slot " + slotNames[0] + " must be shaped like the parameter");
+        }
+        for (String s : slotNames) {
+            if (s == null || s.isEmpty() || s.contains("/")) {
+                throw new IllegalArgumentException("slot name '" + s + "' must be non-empty and contain no '/'");
+            }
+        }
+        if (new HashSet<>(Arrays.asList(slotNames)).size() != slotNames.length) {
+            throw new IllegalArgumentException("duplicate slot names " + Arrays.toString(slotNames));
+        }
+    }
+
+    /** The shape [rows, 1] of a per-row slot of a 2-D parameter. */
+    public static long[] perRowShape(String slot, long[] param) {
+        if (param.length != 2) {
+            throw new IllegalArgumentException("slot " + slot + " holds one value per row and needs a 2-D"
+                    + " parameter, got shape " + Arrays.toString(param));
+        }
+        return new long[] {param[0], 1};
+    }
+
+    /** The step count in {@code tensors}' {@link StateStore#STEP} tensor, checked. */
+    public static long readStep(Map<String, INDArray> tensors) {
+        INDArray t = tensors.get(StateStore.STEP);
+        if (t == null) {
+            throw new IllegalArgumentException("optimizer state is missing tensor " + StateStore.STEP);
+        }
+        if (t.length() != 1) {
+            throw new IllegalArgumentException("optimizer state tensor " + StateStore.STEP
+                    + " must hold one value, got shape " + Arrays.toString(t.shape()));
+        }
+        double value = t.getDouble(0);
+        long step = t.dataType().isIntType() ? t.getLong(0) : (long) value;
+        if (step < 0 || (!t.dataType().isIntType() && step != value)) {
+            throw new IllegalArgumentException("optimizer state tensor " + StateStore.STEP
+                    + " must be a non-negative whole number, got " + value);
+        }
+        return step;
+    }
+
+    public static void requireShape(String tensor, long[] actual, long[] expected, String expectedFrom) {
+        if (!Arrays.equals(actual, expected)) {
+            throw new IllegalArgumentException("optimizer state tensor " + tensor + " has shape "
+                    + Arrays.toString(actual) + " but " + expectedFrom + " has shape " + Arrays.toString(expected));
+        }
+    }
+}
