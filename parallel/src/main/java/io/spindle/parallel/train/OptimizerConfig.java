@@ -1,5 +1,6 @@
 package io.spindle.parallel.train;
 
+import io.spindle.optim.state.StateFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,9 +18,12 @@ import java.util.Locale;
  * @param auonGamma         the package form's gamma
  * @param matrixLrScale     learning rate of the matrix group as a multiple of train.lr
  * @param matrixWeightDecay decoupled weight decay of the matrix group
+ * @param stateFormat       how every group's optimizer state is stored: dense float32 or COAT FP8
+ *                          ({@code optim.state}, {@code optim.coatGroupSize})
  */
 public record OptimizerConfig(String name, String form, double momentum, int nsSteps, double normuonBeta2,
-                              double auonGamma, double matrixLrScale, double matrixWeightDecay) {
+                              double auonGamma, double matrixLrScale, double matrixWeightDecay,
+                              StateFormat stateFormat) {
     public static final List<String> NAMES = List.of("adamw", "lamb", "muon", "normuon", "auon", "hybrid-auon");
 
     public OptimizerConfig {
@@ -47,6 +51,14 @@ public record OptimizerConfig(String name, String form, double momentum, int nsS
         if (matrixWeightDecay < 0) {
             throw new IllegalArgumentException("optim.matrixWeightDecay=" + matrixWeightDecay + " must be >= 0");
         }
+        if (stateFormat == null) throw new IllegalArgumentException("optim.state is missing; use dense or coat");
+    }
+
+    /** With dense float32 state. */
+    public OptimizerConfig(String name, String form, double momentum, int nsSteps, double normuonBeta2,
+                           double auonGamma, double matrixLrScale, double matrixWeightDecay) {
+        this(name, form, momentum, nsSteps, normuonBeta2, auonGamma, matrixLrScale, matrixWeightDecay,
+                StateFormat.DENSE);
     }
 
     /** AdamW with the defaults: what a config without an {@code optim} section trains with. */

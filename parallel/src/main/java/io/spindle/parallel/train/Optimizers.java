@@ -1,5 +1,6 @@
 package io.spindle.parallel.train;
 
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.adamw.AdamW;
 import io.spindle.optim.auon.AuOn;
@@ -14,10 +15,11 @@ public final class Optimizers {
     private Optimizers() {}
 
     public static Optimizer create(OptimizerConfig o, TrainingConfig t) {
-        AdamW adamw = new AdamW(t.beta1(), t.beta2(), t.eps(), t.weightDecay());
+        StateFormat format = o.stateFormat();
+        AdamW adamw = new AdamW(t.beta1(), t.beta2(), t.eps(), t.weightDecay(), AdamW.DEFAULT_DECAYED_ROLES, format);
         return switch (o.name()) {
             case "adamw" -> adamw;
-            case "lamb" -> new Lamb(t.beta1(), t.beta2(), t.eps(), t.weightDecay(), AdamW.DEFAULT_DECAYED_ROLES);
+            case "lamb" -> new Lamb(t.beta1(), t.beta2(), t.eps(), t.weightDecay(), AdamW.DEFAULT_DECAYED_ROLES, format);
             default -> OptimizerRouter.matricesAndRest(matrixOptimizer(o), o.matrixLrScale(), adamw, 1.0);
         };
     }
@@ -25,12 +27,14 @@ public final class Optimizers {
     /** The Muon-family optimizer for the 2-D hidden matrices. */
     private static Optimizer matrixOptimizer(OptimizerConfig o) {
         AuOn.Form form = o.form().equals("package") ? AuOn.Form.PACKAGE : AuOn.Form.PAPER;
+        StateFormat state = o.stateFormat();
         return switch (o.name()) {
-            case "muon" -> new Muon(o.momentum(), true, o.nsSteps(), o.matrixWeightDecay());
-            case "normuon" -> new NorMuon(o.momentum(), true, o.nsSteps(), o.normuonBeta2(), o.matrixWeightDecay());
-            case "auon" -> new AuOn(form, o.momentum(), o.matrixWeightDecay(), o.auonGamma());
+            case "muon" -> new Muon(o.momentum(), true, o.nsSteps(), o.matrixWeightDecay(), state);
+            case "normuon" -> new NorMuon(o.momentum(), true, o.nsSteps(), o.normuonBeta2(), o.matrixWeightDecay(),
+                    state);
+            case "auon" -> new AuOn(form, o.momentum(), o.matrixWeightDecay(), o.auonGamma(), state);
             // Hybrid-AuON: one Newton–Schulz iteration before AuON's normalization (golden README).
-            case "hybrid-auon" -> new HybridAuOn(form, o.momentum(), o.matrixWeightDecay(), o.auonGamma(), 1);
+            case "hybrid-auon" -> new HybridAuOn(form, o.momentum(), o.matrixWeightDecay(), o.auonGamma(), 1, state);
             default -> throw new IllegalArgumentException("optim.name=" + o.name() + " is not a Muon-family optimizer");
         };
     }

@@ -31,7 +31,9 @@ class CheckpointCatalogTest {
         // A view into a larger buffer, as flat-buffer parameters are.
         INDArray flat = Nd4j.arange(20).castTo(DataType.FLOAT);
         model.put("b", flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 9)));
+        // COAT keeps FP8 codes as int8 tensors; negative bytes must survive the trip.
         Map<String, INDArray> opt = Map.of("w/m", Nd4j.ones(DataType.FLOAT, 3, 4).muli(0.5),
+                "w/v.fp8", Nd4j.createFromArray(new byte[] {0, 1, -1, 127, -128, 56}).reshape(2, 3),
                 "step", Nd4j.scalar(DataType.LONG, step));
         return new CheckpointContent(step, "model.flavor = tiny", 1, 1, Map.of("data.epoch", "2"), model, opt);
     }
@@ -49,6 +51,8 @@ class CheckpointCatalogTest {
         assertArrayEquals(new float[]{5, 6, 7, 8}, back.model().get("b").toFloatVector(), 0f);
         assertEquals(0.5f, back.optimizer().get("w/m").getFloat(2, 3), 0f);
         assertEquals(7L, back.optimizer().get("step").getLong(0));
+        assertEquals(DataType.BYTE, back.optimizer().get("w/v.fp8").dataType());
+        assertEquals(content(7).optimizer().get("w/v.fp8"), back.optimizer().get("w/v.fp8"));
         assertEquals("abc123", new CheckpointCatalog(storage).manifest(7).gitRevision());
     }
 

@@ -5,6 +5,7 @@ import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.routing.OptimizerRouter;
+import io.spindle.optim.state.StateFormat;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -24,10 +25,18 @@ class OptimizersTest {
         return new OptimizerConfig(name, "paper", 0.95, 5, 0.95, 1.0, 1.0, 0.0);
     }
 
+    private static OptimizerConfig coat(String name) {
+        return new OptimizerConfig(name, "paper", 0.95, 5, 0.95, 1.0, 1.0, 0.0, StateFormat.coat(128));
+    }
+
     /** One training step of a small LM with the named optimizer; returns the loss change. */
     private static double lossChangeAfterSteps(String name, int steps) {
+        return lossChangeAfterSteps(named(name), steps);
+    }
+
+    private static double lossChangeAfterSteps(OptimizerConfig config, int steps) {
         TransformerLM model = new TransformerLM(MODEL, 5);
-        Optimizer optimizer = Optimizers.create(named(name), TRAIN);
+        Optimizer optimizer = Optimizers.create(config, TRAIN);
         List<ParamSlot> slots = ParameterSlots.of(model.parameters());
         int[] in = new int[2 * 16];
         int[] out = new int[2 * 16];
@@ -53,6 +62,22 @@ class OptimizersTest {
         for (String name : OptimizerConfig.NAMES) {
             double change = lossChangeAfterSteps(name, 6);
             assertTrue(change < -0.05, name + " should lower the loss, changed by " + change);
+        }
+    }
+
+    /** optim.state = coat: every optimizer trains with FP8 state, and the state is about a quarter the size. */
+    @Test
+    void everyOptimizerTrainsWithCoatStateInAQuarterOfTheMemory() {
+        for (String name : OptimizerConfig.NAMES) {
+            double change = lossChangeAfterSteps(coat(name), 6);
+            assertTrue(change < -0.05, name + " with COAT state should lower the loss, changed by " + change);
+            TransformerLM model = new TransformerLM(MODEL, 5);
+            Optimizer dense = Optimizers.create(named(name), TRAIN);
+            Optimizer compressed = Optimizers.create(coat(name), TRAIN);
+            dense.step(ParameterSlots.of(model.parameters()), 1e-3);
+            compressed.step(ParameterSlots.of(model.parameters()), 1e-3);
+            double ratio = (double) compressed.stateBytes() / dense.stateBytes();
+            assertTrue(ratio > 0.25 && ratio < 0.3, name + ": COAT state is " + ratio + " of dense");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.spindle.spark.config;
 
+import io.spindle.optim.state.StateFormat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
@@ -188,9 +189,11 @@ public final class ConfigLoader {
         String name = r.oneOf("optim.name", OptimizerConfig.NAMES.toArray(new String[0]));
         String form = r.oneOf("optim.form", "paper", "package");
         try {
+            StateFormat state = StateFormat.parse(r.oneOf("optim.state", "dense", "coat"),
+                    r.positiveInt("optim.coatGroupSize"));
             return new OptimizerConfig(name, form, r.doubleValue("optim.momentum"), r.intValue("optim.nsSteps"),
                     r.doubleValue("optim.normuonBeta2"), r.doubleValue("optim.auonGamma"),
-                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"));
+                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"), state);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

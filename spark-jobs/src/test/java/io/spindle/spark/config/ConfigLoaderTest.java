@@ -3,6 +3,8 @@ package io.spindle.spark.config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.spindle.optim.state.StateFormat;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -159,6 +161,16 @@ class ConfigLoaderTest {
         SpindleConfig c = ConfigLoader.load(write("optim { name = muon, matrixLrScale = 4 }"), List.of());
         assertEquals("muon", c.optim().name());
         assertEquals(4.0, c.optim().matrixLrScale());
+        assertEquals(StateFormat.DENSE, c.optim().stateFormat());
+    }
+
+    @Test
+    void coatStateIsChosenWithItsGroupSize() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("optim { state = coat, coatGroupSize = 64 }"), List.of());
+        assertEquals(StateFormat.coat(64), c.optim().stateFormat());
+        String msg = error("optim.state = fp4");
+        assertTrue(msg.contains("optim.state") && msg.contains("coat"), msg);
+        assertTrue(error("optim.coatGroupSize = 0").contains("optim.coatGroupSize"));
     }
 
     @Test
