@@ -42,6 +42,8 @@ public final class CoatStateStore implements StateStore {
     static final String MIN = ".min";
     /** Elements per heap chunk when moving between scratch and codes: a whole number of groups. */
     private static final int CHUNK_TARGET = 16_384;
+    /** Per-thread chunk buffers for the parallel codec; sized for the largest group size in use. */
+    private static final ThreadLocal<float[]> CHUNK_BUFFERS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final CoatQuantizer quantizer;
     private final List<String> slotNames;
@@ -50,6 +52,7 @@ public final class CoatStateStore implements StateStore {
     private final INDArray[] scratch;
     /** The views of {@link #scratch} handed out by the open parameter's {@link Step#slots}. */
     private final INDArray[] views;
+    /** The calling thread's chunk buffer for single-chunk parameters. */
     private final float[] chunk;
     private long step;
 
@@ -182,11 +185,13 @@ public final class CoatStateStore implements StateStore {
             INDArray view = scratch[s].get(NDArrayIndex.interval(0, e.length)).reshape('c', e.shape);
             FloatBuffer buffer = view.data().asNioFloat();
             int base = Math.toIntExact(view.offset());
-            for (int start = 0; start < e.length; start += chunk.length) {
-                int len = Math.min(chunk.length, e.length - start);
-                quantizer.dequantize(e.codes[s], start, len, start, e.max[s], e.min[s], chunk, 0);
+            byte[] codes = e.codes[s];
+            float[] max = e.max[s];
+            float[] min = e.min[s];
+            forEachChunk(e.length, (start, len, chunk) -> {
+                quantizer.dequantize(codes, start, len, start, max, min, chunk, 0);
                 buffer.put(base + start, chunk, 0, len);
-            }
+            });
             out[s] = view;
             views[s] = view;
         }
@@ -202,12 +207,46 @@ public final class CoatStateStore implements StateStore {
             }
             FloatBuffer buffer = views[s].data().asNioFloat();
             int base = Math.toIntExact(views[s].offset());
-            for (int start = 0; start < e.length; start += chunk.length) {
-                int len = Math.min(chunk.length, e.length - start);
+            byte[] codes = e.codes[s];
+            float[] max = e.max[s];
+            float[] min = e.min[s];
+            forEachChunk(e.length, (start, len, chunk) -> {
                 buffer.get(base + start, chunk, 0, len);
-                quantizer.quantize(chunk, 0, len, start, e.codes[s], start, e.max[s], e.min[s]);
-            }
+                quantizer.quantize(chunk, 0, len, start, codes, start, max, min);
+            });
         }
+    }
+
+    private interface ChunkTask {
+        void run(int start, int length, float[] chunk);
+    }
+
+    /**
+     * Runs {@code task} over [0, n) in whole-group chunks, on the common fork-join pool when there
+     * is more than one chunk: the codec is compute-bound (unlike dense AdamW, which is bound by
+     * memory), so it scales with cores, and chunks touch disjoint groups and bytes. Absolute
+     * get/put on a shared FloatBuffer are safe for disjoint ranges.
+     */
+    private void forEachChunk(int n, ChunkTask task) {
+        int chunkLength = chunk.length;
+        int chunks = (n + chunkLength - 1) / chunkLength;
+        if (chunks <= 1) {
+            task.run(0, n, chunk);
+            return;
+        }
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            int start = c * chunkLength;
+            task.run(start, Math.min(chunkLength, n - start), threadChunk(chunkLength));
+        });
+    }
+
+    private static float[] threadChunk(int length) {
+        float[] buffer = CHUNK_BUFFERS.get();
+        if (buffer.length < length) {
+            buffer = new float[length];
+            CHUNK_BUFFERS.set(buffer);
+        }
+        return buffer;
     }
 
     @Override

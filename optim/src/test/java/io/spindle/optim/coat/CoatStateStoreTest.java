@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CoatStateStoreTest {
-    private static final long[][] SHAPES = {{48, 40}, {300}, {7, 9}};
+    /** The last is larger than one codec chunk (16,384), so it runs the parallel path. */
+    private static final long[][] SHAPES = {{48, 40}, {300}, {7, 9}, {250, 100}};
 
     private static List<ParamSlot> params(long seed) {
         Nd4j.getRandom().setSeed(seed);
@@ -92,8 +93,8 @@ class CoatStateStoreTest {
         AdamW coat = new AdamW(0.9, 0.95, 1e-8, 0.1, ParamSlot.ROLES, StateFormat.coat(128));
         List<ParamSlot> params = params(3);
         steps(coat, params, 0, 1);
-        long n = 48 * 40 + 300 + 63;
-        long groups = (48 * 40 + 127) / 128 + (300 + 127) / 128 + 1;
+        long n = 48 * 40 + 300 + 63 + 25_000;
+        long groups = (48 * 40 + 127) / 128 + (300 + 127) / 128 + 1 + (25_000 + 127) / 128;
         assertEquals(2 * (n + 8 * groups), coat.stateBytes());
         AdamW dense = new AdamW(0.9, 0.95, 1e-8, 0.1);
         steps(dense, params(3), 0, 1);
