@@ -5,6 +5,12 @@ import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.kan.GrKanFfn;
 import io.spindle.layers.kan.GroupRational;
 import io.spindle.layers.kan.RationalStart;
+import io.spindle.layers.ssm.S4D;
+import io.spindle.layers.ssm.S4DKernel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +30,7 @@ final class KanSsmCases {
         return switch (c.layer()) {
             case "rational" -> rational(c);
             case "grkan-ffn" -> grKanFfn(c);
+            case "s4d" -> s4d(c);
             default -> throw new UnsupportedCaseException("layer '" + c.layer() + "' is not implemented in this build");
         };
     }
@@ -54,5 +61,56 @@ final class KanSsmCases {
         names.put("w2", "ffn.fc2");
         names.put("b2", "ffn.fc2_bias");
         return LayerConformance.run(c, x, params, names, ffn::forward, ffn::backward);
+    }
+
+    /**
+     * u [B, H, L]; outputs kernel [H, L] and output [B, H, L], each with its own upstream. A state
+     * size N in the config gives N/2 modes (the params' second axis).
+     */
+    private static LayerResult s4d(LayerCase c) {
+        INDArray u = input(c, "u", 3);
+        int batch = (int) u.size(0), channels = (int) u.size(1), seq = (int) u.size(2);
+        ParameterSet params = new ParameterSet();
+        S4D layer = new S4D(params, "s4d", channels, (int) LayerConformance.number(c, "N", null), S4DKernel.Init.LIN);
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String p : new String[] {"log_dt", "log_A_real", "A_imag", "C_re", "C_im"}) names.put(p, "s4d." + p);
+        names.put("Dskip", "s4d.D");
+        LayerConformance.loadParams(c, params, names);
+
+        INDArray y = channelsFromRows(layer.forward(rowsFromChannels(u), batch, seq), batch, seq);
+        INDArray kernel = layer.kernel();
+        INDArray du = layer.backward(rowsFromChannels(upstream(c, "output", u.shape())),
+                upstream(c, "kernel", kernel.shape()));
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        grads.put("u", channelsFromRows(du, batch, seq));
+        names.forEach((k, v) -> grads.put(k, params.get(v).grad().dup()));
+        return new LayerResult(Map.of("output", y, "kernel", kernel), grads);
+    }
+
+    private static INDArray input(LayerCase c, String name, int rank) {
+        INDArray a = c.inputs().get(name);
+        if (a == null) throw new IllegalArgumentException(c.layer() + " case has no input '" + name + "'");
+        if (a.rank() != rank) {
+            throw new IllegalArgumentException(c.layer() + " input " + name + " must have rank " + rank + ", got shape "
+                    + Arrays.toString(a.shape()));
+        }
+        return a.castTo(DataType.FLOAT);
+    }
+
+    private static INDArray upstream(LayerCase c, String output, long[] shape) {
+        INDArray r = c.upstream().get(output);
+        if (r == null) throw new IllegalArgumentException(c.layer() + " case has no upstream '" + output + "'");
+        LayerConformance.requireShape("upstream " + output, r, shape);
+        return r.castTo(DataType.FLOAT);
+    }
+
+    /** [B, C, L] (the reference's layout) → the layers' rows [B·L, C]. */
+    static INDArray rowsFromChannels(INDArray a) {
+        return a.castTo(DataType.FLOAT).permute(0, 2, 1).dup('c').reshape('c', a.size(0) * a.size(2), a.size(1));
+    }
+
+    /** Rows [B·L, C] → [B, C, L]. */
+    static INDArray channelsFromRows(INDArray rows, int batch, int seq) {
+        return rows.reshape('c', batch, seq, rows.size(1)).permute(0, 2, 1).dup('c');
     }
 }

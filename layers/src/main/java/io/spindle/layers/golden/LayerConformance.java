@@ -83,17 +83,7 @@ public final class LayerConformance {
     /** Allocates, loads parameters (case name → Spindle name), runs forward and backward. */
     static LayerResult run(LayerCase c, Activations x, ParameterSet params, Map<String, String> names,
                                    Function<INDArray, INDArray> forward, Function<INDArray, INDArray> backward) {
-        params.allocate(0);
-        for (Map.Entry<String, String> e : names.entrySet()) {
-            INDArray given = c.params().get(e.getKey());
-            if (given == null) {
-                throw new IllegalArgumentException(c.layer() + " case has no param '" + e.getKey() + "'; it needs "
-                        + names.keySet());
-            }
-            Parameter p = params.get(e.getValue());
-            requireShape("param " + e.getKey(), given, p.shape());
-            p.value().assign(given.castTo(DataType.FLOAT).reshape('c', p.shape()));
-        }
+        loadParams(c, params, names);
         INDArray upstream = c.upstream().get("output");
         if (upstream == null) throw new IllegalArgumentException(c.layer() + " case has no upstream 'output'");
         requireShape("upstream output", upstream, x.shape);
@@ -107,6 +97,21 @@ public final class LayerConformance {
             grads.put(e.getKey(), params.get(e.getValue()).grad().dup());
         }
         return new LayerResult(Map.of("output", y), grads);
+    }
+
+    /** Allocates {@code params} and copies every case param in (case name → Spindle name). */
+    static void loadParams(LayerCase c, ParameterSet params, Map<String, String> names) {
+        params.allocate(0);
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            INDArray given = c.params().get(e.getKey());
+            if (given == null) {
+                throw new IllegalArgumentException(c.layer() + " case has no param '" + e.getKey() + "'; it needs "
+                        + names.keySet());
+            }
+            Parameter p = params.get(e.getValue());
+            requireShape("param " + e.getKey(), given, p.shape());
+            p.value().assign(given.castTo(DataType.FLOAT).reshape('c', p.shape()));
+        }
     }
 
     static double number(LayerCase c, String key, Double fallback) {

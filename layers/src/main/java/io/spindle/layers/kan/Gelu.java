@@ -1,5 +1,11 @@
 package io.spindle.layers.kan;
 
+import io.spindle.layers.core.Buffers;
+import io.spindle.layers.core.Parallel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+
 /**
  * GELU (Hendrycks &amp; Gimpel 2016), the exact form {@code x Φ(x) = x/2 (1 + erf(x/√2))}, and its
  * derivative {@code Φ(x) + x φ(x)}. Java has no erf; Abramowitz &amp; Stegun 7.1.26 gives it to
@@ -18,6 +24,9 @@ public final class Gelu {
     private static final double A5 = 1.061405429;
     private static final double INV_SQRT2 = 0.7071067811865476;
     private static final double INV_SQRT_2PI = 0.3989422804014327;
+
+    /** Elements per thread below which splitting costs more than it saves (one exp each). */
+    private static final int MIN_CHUNK = 8_192;
 
     private Gelu() {}
 
@@ -38,6 +47,40 @@ public final class Gelu {
     /** dx[i] = dy[i] · gelu'(x[i]) for i in [from, to); dx may be dy. */
     public static void backward(float[] x, float[] dy, float[] dx, int from, int to) {
         for (int i = from; i < to; i++) dx[i] = (float) (dy[i] * derivative(x[i]));
+    }
+
+    /** y = gelu(x) over c-order arrays of equal length, split over threads; y may be x. */
+    public static void forward(INDArray x, INDArray y) {
+        elementwise(x, x, y, (in, unused, out, len) -> forward(in, out, 0, len));
+    }
+
+    /** dx = dy · gelu'(x) over c-order arrays of equal length; dx may be dy. */
+    public static void backward(INDArray x, INDArray dy, INDArray dx) {
+        elementwise(x, dy, dx, (in, g, out, len) -> backward(in, g, out, 0, len));
+    }
+
+    private interface Block {
+        void run(float[] a, float[] b, float[] out, int len);
+    }
+
+    private static void elementwise(INDArray a, INDArray b, INDArray out, Block block) {
+        long n = out.length();
+        if (a.length() != n || b.length() != n) {
+            throw new IllegalArgumentException("gelu needs arrays of equal length, got " + a.length() + ", " + b.length()
+                    + " and " + n);
+        }
+        FloatBuffer as = Buffers.floats(a), bs = Buffers.floats(b), os = Buffers.floats(out);
+        int aOff = (int) a.offset(), bOff = (int) b.offset(), oOff = (int) out.offset();
+        Parallel.forRange((int) n, MIN_CHUNK, (chunk, from, to) -> {
+            float[][] st = Buffers.staging();
+            for (int i = from; i < to; i += Buffers.STAGE) {
+                int len = Math.min(Buffers.STAGE, to - i);
+                as.get(aOff + i, st[0], 0, len);
+                bs.get(bOff + i, st[1], 0, len);
+                block.run(st[0], st[1], st[2], len);
+                os.put(oOff + i, st[2], 0, len);
+            }
+        });
     }
 
     /** Φ(x) given e = exp(-x²/2) = exp(-(x/√2)²), the factor A&amp;S 7.1.26 needs for erf(x/√2). */
