@@ -7,7 +7,8 @@ import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.FloatBuffer;
+import static io.spindle.layers.ssm.ParameterArrays.addToGrad;
+import static io.spindle.layers.ssm.ParameterArrays.values;
 
 /**
  * The S4D layer proper: every channel h of the input is its own single-input single-output
@@ -95,7 +96,7 @@ public final class S4D {
         }
         kernel.backward(dk);
         float[] d = values(skip);
-        double[] dSkip = new double[channels];
+        float[] dSkip = new float[channels];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < channels; h++) {
                 int at = (b * channels + h) * seq;
@@ -104,12 +105,10 @@ public final class S4D {
                     s += (double) g[at + t] * u[at + t];
                     du[at + t] += d[h] * g[at + t];
                 }
-                dSkip[h] += s;
+                dSkip[h] += (float) s;
             }
         }
-        FloatBuffer sg = Buffers.floats(skip.grad());
-        int off = (int) skip.grad().offset();
-        for (int h = 0; h < channels; h++) sg.put(off + h, (float) (sg.get(off + h) + dSkip[h]));
+        addToGrad(skip, dSkip);
         dx = Buffers.reuse(dx, (long) batch * seq, channels);
         Layouts.channelsToRows(du, batch, seq, channels, dx);
         return dx;
@@ -128,11 +127,6 @@ public final class S4D {
         state.step(u, y);
     }
 
-    private static float[] values(Parameter p) {
-        float[] out = new float[(int) p.size()];
-        Buffers.floats(p.value()).get((int) p.value().offset(), out, 0, out.length);
-        return out;
-    }
 
     private void requireRows(INDArray x, int batch, int seq) {
         if (batch <= 0 || seq <= 0 || x.rank() != 2 || x.size(0) != (long) batch * seq || x.size(1) != channels) {

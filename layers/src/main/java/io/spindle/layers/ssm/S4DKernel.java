@@ -7,7 +7,8 @@ import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
 
-import java.nio.FloatBuffer;
+import static io.spindle.layers.ssm.ParameterArrays.addToGrad;
+import static io.spindle.layers.ssm.ParameterArrays.values;
 
 /**
  * The S4D convolution kernel (Gu et al. 2022, "On the Parameterization and Initialization of
@@ -164,16 +165,17 @@ public final class S4DKernel {
                 dLogDt[h] = (float) (dDt * dt);
             }
         });
-        addTo(logDt, dLogDt);
-        addTo(logAReal, dLogAReal);
-        addTo(aImag, dAImag);
-        addTo(cRe, dCRe);
-        addTo(cIm, dCIm);
+        addToGrad(logDt, dLogDt);
+        addToGrad(logAReal, dLogAReal);
+        addToGrad(aImag, dAImag);
+        addToGrad(cRe, dCRe);
+        addToGrad(cIm, dCIm);
     }
 
     /** z_n, W_n (and A, C, dt) per channel and mode from the current parameters. */
     Modes discretize() {
-        float[] logDtV = values(logDt), lar = values(logAReal), ai = values(aImag), cr = values(cRe), ci = values(cIm);
+        float[] logDtV = values(logDt), lar = values(logAReal), ai = values(aImag);
+        float[] cr = values(cRe), ci = values(cIm);
         Modes m = new Modes(channels, modes);
         for (int h = 0; h < channels; h++) {
             double dt = Math.exp(logDtV[h]);
@@ -197,17 +199,7 @@ public final class S4DKernel {
         return m;
     }
 
-    private static float[] values(Parameter p) {
-        float[] out = new float[(int) p.size()];
-        Buffers.floats(p.value()).get((int) p.value().offset(), out, 0, out.length);
-        return out;
-    }
 
-    private static void addTo(Parameter p, float[] delta) {
-        FloatBuffer g = Buffers.floats(p.grad());
-        int off = (int) p.grad().offset();
-        for (int i = 0; i < delta.length; i++) g.put(off + i, g.get(off + i) + delta[i]);
-    }
 
     /** The discretized system of every channel, [channels × modes] arrays, row-major. */
     static final class Modes {

@@ -8,7 +8,7 @@ import java.io.IOException;
 /** The KAT and state-space layers against the shared golden vectors, checked as the baseline layers are. */
 class KanSsmCasesTest {
     @ParameterizedTest
-    @ValueSource(strings = {"rational", "grkan-ffn", "s4d"})
+    @ValueSource(strings = {"rational", "grkan-ffn", "s4d", "selective-scan", "mamba-block"})
     void matchesGoldenVectors(String layer) throws IOException {
         new LayerConformanceTest().matchesGoldenVectors(layer);
     }
