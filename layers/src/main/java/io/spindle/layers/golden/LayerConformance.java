@@ -34,6 +34,7 @@ public final class LayerConformance {
             case "attention" -> attention(c);
             case "swiglu" -> swiglu(c);
             case "block" -> block(c);
+            case "rational", "grkan-ffn", "s4d", "selective-scan", "mamba-block" -> KanSsmCases.evaluate(c);
             default -> throw new UnsupportedCaseException("layer '" + c.layer() + "' is not implemented in this build");
         };
     }
@@ -80,19 +81,9 @@ public final class LayerConformance {
     }
 
     /** Allocates, loads parameters (case name → Spindle name), runs forward and backward. */
-    private static LayerResult run(LayerCase c, Activations x, ParameterSet params, Map<String, String> names,
+    static LayerResult run(LayerCase c, Activations x, ParameterSet params, Map<String, String> names,
                                    Function<INDArray, INDArray> forward, Function<INDArray, INDArray> backward) {
-        params.allocate(0);
-        for (Map.Entry<String, String> e : names.entrySet()) {
-            INDArray given = c.params().get(e.getKey());
-            if (given == null) {
-                throw new IllegalArgumentException(c.layer() + " case has no param '" + e.getKey() + "'; it needs "
-                        + names.keySet());
-            }
-            Parameter p = params.get(e.getValue());
-            requireShape("param " + e.getKey(), given, p.shape());
-            p.value().assign(given.castTo(DataType.FLOAT).reshape('c', p.shape()));
-        }
+        loadParams(c, params, names);
         INDArray upstream = c.upstream().get("output");
         if (upstream == null) throw new IllegalArgumentException(c.layer() + " case has no upstream 'output'");
         requireShape("upstream output", upstream, x.shape);
@@ -108,14 +99,29 @@ public final class LayerConformance {
         return new LayerResult(Map.of("output", y), grads);
     }
 
-    private static double number(LayerCase c, String key, Double fallback) {
+    /** Allocates {@code params} and copies every case param in (case name → Spindle name). */
+    static void loadParams(LayerCase c, ParameterSet params, Map<String, String> names) {
+        params.allocate(0);
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            INDArray given = c.params().get(e.getKey());
+            if (given == null) {
+                throw new IllegalArgumentException(c.layer() + " case has no param '" + e.getKey() + "'; it needs "
+                        + names.keySet());
+            }
+            Parameter p = params.get(e.getValue());
+            requireShape("param " + e.getKey(), given, p.shape());
+            p.value().assign(given.castTo(DataType.FLOAT).reshape('c', p.shape()));
+        }
+    }
+
+    static double number(LayerCase c, String key, Double fallback) {
         Object v = c.config().get(key);
         if (v instanceof Number n) return n.doubleValue();
         if (v == null && fallback != null) return fallback;
         throw new IllegalArgumentException(c.layer() + " case config needs a number '" + key + "', got " + v);
     }
 
-    private static void requireShape(String what, INDArray a, long[] shape) {
+    static void requireShape(String what, INDArray a, long[] shape) {
         if (!Arrays.equals(a.shape(), shape)) {
             throw new IllegalArgumentException(what + " has shape " + Arrays.toString(a.shape()) + ", expected "
                     + Arrays.toString(shape));
@@ -123,7 +129,7 @@ public final class LayerConformance {
     }
 
     /** The case's input x: [batch, seq, features], flattened to the layers' [batch*seq, features] rows. */
-    private record Activations(int batch, int seq, int features, long[] shape, INDArray rows) {
+    record Activations(int batch, int seq, int features, long[] shape, INDArray rows) {
         static Activations of(LayerCase c) {
             INDArray x = c.inputs().get("x");
             if (x == null) throw new IllegalArgumentException(c.layer() + " case has no input 'x'");
