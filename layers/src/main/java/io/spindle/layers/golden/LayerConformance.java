@@ -34,6 +34,7 @@ public final class LayerConformance {
             case "attention" -> attention(c);
             case "swiglu" -> swiglu(c);
             case "block" -> block(c);
+            case "matformer-ffn" -> NestedLayerCases.matformerFfn(c);
             default -> throw new UnsupportedCaseException("layer '" + c.layer() + "' is not implemented in this build");
         };
     }
@@ -108,14 +109,14 @@ public final class LayerConformance {
         return new LayerResult(Map.of("output", y), grads);
     }
 
-    private static double number(LayerCase c, String key, Double fallback) {
+    static double number(LayerCase c, String key, Double fallback) {
         Object v = c.config().get(key);
         if (v instanceof Number n) return n.doubleValue();
         if (v == null && fallback != null) return fallback;
         throw new IllegalArgumentException(c.layer() + " case config needs a number '" + key + "', got " + v);
     }
 
-    private static void requireShape(String what, INDArray a, long[] shape) {
+    static void requireShape(String what, INDArray a, long[] shape) {
         if (!Arrays.equals(a.shape(), shape)) {
             throw new IllegalArgumentException(what + " has shape " + Arrays.toString(a.shape()) + ", expected "
                     + Arrays.toString(shape));
@@ -123,7 +124,7 @@ public final class LayerConformance {
     }
 
     /** The case's input x: [batch, seq, features], flattened to the layers' [batch*seq, features] rows. */
-    private record Activations(int batch, int seq, int features, long[] shape, INDArray rows) {
+    record Activations(int batch, int seq, int features, long[] shape, INDArray rows) {
         static Activations of(LayerCase c) {
             INDArray x = c.inputs().get("x");
             if (x == null) throw new IllegalArgumentException(c.layer() + " case has no input 'x'");
