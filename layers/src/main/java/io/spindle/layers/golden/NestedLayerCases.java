@@ -1,14 +1,22 @@
 package io.spindle.layers.golden;
 
+import io.spindle.layers.chain.ChainAttention;
+import io.spindle.layers.chain.ChainLinear;
+import io.spindle.layers.chain.ChainRMSNorm;
+import io.spindle.layers.chain.Chains;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
+import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.golden.LayerConformance.Activations;
 import io.spindle.layers.matformer.MatFormerFFN;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -35,6 +43,60 @@ final class NestedLayerCases {
         return run(c, x, leaves, Layer.single(ffn::forward, ffn::backward));
     }
 
+    static LayerResult chainLinear(LayerCase c) {
+        Activations x = Activations.of(c);
+        Chains in = chains(c, x.features());
+        INDArray w = c.params().get("w");
+        if (w == null || w.rank() != 2) throw new IllegalArgumentException("colm-linear case needs a param 'w' [out, in]");
+        Chains out = w.size(0) == in.total() ? in : in.scaledTo((int) w.size(0));
+        ParameterSet params = new ParameterSet();
+        ChainLinear linear = ChainLinear.causal(params, "w", in, out, ParameterRole.MATRIX, UNUSED_INIT);
+        params.allocate(0);
+        return run(c, x, Map.of("w", Leaf.of(linear)), Layer.single(linear::forward, linear::backward));
+    }
+
+    static LayerResult chainRmsNorm(LayerCase c) {
+        Activations x = Activations.of(c);
+        Chains chains = chains(c, x.features());
+        ParameterSet params = new ParameterSet();
+        ChainRMSNorm norm = new ChainRMSNorm(params, "weight", chains, LayerConformance.number(c, "eps", null));
+        params.allocate(0);
+        Parameter[] gains = new Parameter[chains.count()];
+        for (int j = 0; j < gains.length; j++) gains[j] = norm.gain(j);
+        return run(c, x, Map.of("weight", Leaf.concatenation(gains)), Layer.single(norm::forward, norm::backward));
+    }
+
+    static LayerResult chainAttention(LayerCase c, boolean air) {
+        Activations x = Activations.of(c);
+        Chains chains = chains(c, x.features());
+        ParameterSet params = new ParameterSet();
+        ChainAttention attn = new ChainAttention(params, "attn", chains, (int) LayerConformance.number(c, "heads", null),
+                x.seq(), LayerConformance.number(c, "rope_base", LayerConformance.DEFAULT_ROPE_BASE), air,
+                UNUSED_INIT, UNUSED_INIT);
+        params.allocate(0);
+        Map<String, Leaf> leaves = new LinkedHashMap<>();
+        leaves.put("wq", Leaf.of(attn.projection('q')));
+        leaves.put(air ? "wk1" : "wk", Leaf.of(attn.projection('k')));
+        leaves.put(air ? "wv1" : "wv", Leaf.of(attn.projection('v')));
+        leaves.put("wo", Leaf.of(attn.projection('o')));
+        return run(c, x, leaves, Layer.single(in -> attn.forward(in, x.batch(), x.seq()), attn::backward));
+    }
+
+    /** The case's {@code chains} sizes, which must add up to the input width. */
+    private static Chains chains(LayerCase c, int width) {
+        Object v = c.config().get("chains");
+        if (!(v instanceof List<?> list) || !list.stream().allMatch(Number.class::isInstance)) {
+            throw new IllegalArgumentException(c.layer() + " case config needs a list of numbers 'chains', got " + v);
+        }
+        @SuppressWarnings("unchecked")
+        Chains chains = Chains.of((List<Number>) list);
+        if (chains.total() != width) {
+            throw new IllegalArgumentException(c.layer() + " case chains " + chains + " add up to " + chains.total()
+                    + ", but the input has " + width + " features");
+        }
+        return chains;
+    }
+
     /** Loads the leaves, runs forward then backward with the case's upstream tensors, collects the results. */
     private static LayerResult run(LayerCase c, Activations x, Map<String, Leaf> leaves, Layer layer) {
         for (Map.Entry<String, Leaf> e : leaves.entrySet()) {
@@ -47,13 +109,13 @@ final class NestedLayerCases {
             e.getValue().load(given.castTo(DataType.FLOAT).dup('c'));
         }
         Map<String, INDArray> outputs = new LinkedHashMap<>();
-        layer.forward(x.rows()).forEach((name, y) -> outputs.put(name, y.dup().reshape('c', x.shape())));
+        layer.forward(x.rows()).forEach((name, y) -> outputs.put(name, y.dup().reshape('c', x.batch(), x.seq(), y.size(1))));
         Map<String, INDArray> upstream = new LinkedHashMap<>();
-        for (String name : outputs.keySet()) {
-            INDArray r = c.upstream().get(name);
-            if (r == null) throw new IllegalArgumentException(c.layer() + " case has no upstream '" + name + "'");
-            LayerConformance.requireShape("upstream " + name, r, x.shape());
-            upstream.put(name, x.asRows(r));
+        for (Map.Entry<String, INDArray> e : outputs.entrySet()) {
+            INDArray r = c.upstream().get(e.getKey());
+            if (r == null) throw new IllegalArgumentException(c.layer() + " case has no upstream '" + e.getKey() + "'");
+            LayerConformance.requireShape("upstream " + e.getKey(), r, e.getValue().shape());
+            upstream.put(e.getKey(), r.castTo(DataType.FLOAT).dup('c').reshape('c', x.rows().size(0), r.size(2)));
         }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         grads.put("x", layer.backward(upstream).dup().reshape('c', x.shape()));
@@ -76,6 +138,42 @@ final class NestedLayerCases {
                 public void load(INDArray value) { p.value().assign(value.reshape('c', p.shape())); }
 
                 public INDArray grad() { return p.grad().dup(); }
+            };
+        }
+
+        /** A chain layer's blocks as the dense block-lower-triangular matrix the case holds. */
+        static Leaf of(ChainLinear linear) {
+            return new Leaf() {
+                public long[] shape() { return linear.denseValue().shape(); }
+
+                public void load(INDArray value) { linear.assignDense(value); }
+
+                public INDArray grad() { return linear.denseGrad(); }
+            };
+        }
+
+        /** 1-D parameters laid end to end (per-chain gains as one vector). */
+        static Leaf concatenation(Parameter... parts) {
+            return new Leaf() {
+                public long[] shape() {
+                    long n = 0;
+                    for (Parameter p : parts) n += p.size();
+                    return new long[] {n};
+                }
+
+                public void load(INDArray value) {
+                    long at = 0;
+                    for (Parameter p : parts) {
+                        p.value().assign(value.get(NDArrayIndex.interval(at, at + p.size())));
+                        at += p.size();
+                    }
+                }
+
+                public INDArray grad() {
+                    INDArray[] grads = new INDArray[parts.length];
+                    for (int i = 0; i < parts.length; i++) grads[i] = parts[i].grad().reshape(parts[i].size());
+                    return Nd4j.concat(0, grads);
+                }
             };
         }
     }
