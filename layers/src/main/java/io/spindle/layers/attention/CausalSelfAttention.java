@@ -1,6 +1,5 @@
 package io.spindle.layers.attention;
 
-import io.spindle.layers.core.Buffers;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
@@ -14,13 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Dense projections around a {@link CausalAttentionCore}.
  */
 public final class CausalSelfAttention implements SequenceMixer {
-    private final int dModel;
-    private final Linear wq;
-    private final Linear wk;
-    private final Linear wv;
-    private final Linear wo;
-    private final CausalAttentionCore core;
-    private INDArray dx;
+    private final ProjectedAttention attention;
 
     /**
      * Registers {@code prefix.wq|wk|wv|wo}, each [dModel, dModel] role MATRIX; wq, wk, wv drawn
@@ -31,31 +24,17 @@ public final class CausalSelfAttention implements SequenceMixer {
         if (heads <= 0 || dModel % heads != 0) {
             throw new IllegalArgumentException("heads=" + heads + " does not divide dModel=" + dModel);
         }
-        this.dModel = dModel;
-        this.wq = new Linear(params, prefix + ".wq", dModel, dModel, ParameterRole.MATRIX, init);
-        this.wk = new Linear(params, prefix + ".wk", dModel, dModel, ParameterRole.MATRIX, init);
-        this.wv = new Linear(params, prefix + ".wv", dModel, dModel, ParameterRole.MATRIX, init);
-        this.wo = new Linear(params, prefix + ".wo", dModel, dModel, ParameterRole.MATRIX, outputInit);
-        this.core = new CausalAttentionCore(dModel, heads, maxSeq, ropeBase);
+        this.attention = new ProjectedAttention(
+                new Linear(params, prefix + ".wq", dModel, dModel, ParameterRole.MATRIX, init),
+                new Linear(params, prefix + ".wk", dModel, dModel, ParameterRole.MATRIX, init),
+                new Linear(params, prefix + ".wv", dModel, dModel, ParameterRole.MATRIX, init),
+                new Linear(params, prefix + ".wo", dModel, dModel, ParameterRole.MATRIX, outputInit),
+                new CausalAttentionCore(dModel, heads, maxSeq, ropeBase));
     }
 
     @Override
-    public INDArray forward(INDArray x, int batch, int seq) {
-        // x: [batch*seq, dModel]
-        if (x.size(0) != (long) batch * seq || x.size(1) != dModel) {
-            throw new IllegalArgumentException("attention input has shape " + java.util.Arrays.toString(x.shape())
-                    + ", expected [" + batch * seq + ", " + dModel + "]");
-        }
-        return wo.forward(core.forward(wq.forward(x), wk.forward(x), wv.forward(x), batch, seq));
-    }
+    public INDArray forward(INDArray x, int batch, int seq) { return attention.forward(x, batch, seq); }
 
     @Override
-    public INDArray backward(INDArray dy) {
-        core.backward(wo.backward(dy));
-        dx = Buffers.reuse(dx, dy.size(0), dModel);
-        wq.backward(core.dq(), dx, false);
-        wk.backward(core.dk(), dx, true);
-        wv.backward(core.dv(), dx, true);
-        return dx;
-    }
+    public INDArray backward(INDArray dy) { return attention.backward(dy); }
 }

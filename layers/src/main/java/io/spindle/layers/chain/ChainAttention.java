@@ -1,7 +1,7 @@
 package io.spindle.layers.chain;
 
 import io.spindle.layers.attention.CausalAttentionCore;
-import io.spindle.layers.core.Buffers;
+import io.spindle.layers.attention.ProjectedAttention;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
@@ -28,8 +28,7 @@ public final class ChainAttention implements SequenceMixer {
     private final ChainLinear wk;
     private final ChainLinear wv;
     private final ChainLinear wo;
-    private final CausalAttentionCore core;
-    private INDArray dx;
+    private final ProjectedAttention attention;
 
     public ChainAttention(ParameterSet params, String prefix, Chains chains, int heads, int maxSeq, double ropeBase,
                           boolean air, Initializer init, Initializer outputInit) {
@@ -54,7 +53,7 @@ public final class ChainAttention implements SequenceMixer {
         this.wv = air ? ChainLinear.fromFirstChain(params, prefix + ".wv", chains, chains, ParameterRole.MATRIX, init)
                 : ChainLinear.causal(params, prefix + ".wv", chains, chains, ParameterRole.MATRIX, init);
         this.wo = ChainLinear.causal(params, prefix + ".wo", chains, chains, ParameterRole.MATRIX, outputInit);
-        this.core = new CausalAttentionCore(width, heads, maxSeq, ropeBase);
+        this.attention = new ProjectedAttention(wq, wk, wv, wo, new CausalAttentionCore(width, heads, maxSeq, ropeBase));
     }
 
     public Chains chains() { return chains; }
@@ -73,18 +72,8 @@ public final class ChainAttention implements SequenceMixer {
     }
 
     @Override
-    public INDArray forward(INDArray x, int batch, int seq) {
-        // x: [batch*seq, width]
-        return wo.forward(core.forward(wq.forward(x), wk.forward(x), wv.forward(x), batch, seq));
-    }
+    public INDArray forward(INDArray x, int batch, int seq) { return attention.forward(x, batch, seq); }
 
     @Override
-    public INDArray backward(INDArray dy) {
-        core.backward(wo.backward(dy));
-        dx = Buffers.reuse(dx, dy.size(0), chains.total());
-        wq.backward(core.dq(), dx, false);
-        wk.backward(core.dk(), dx, true);
-        wv.backward(core.dv(), dx, true);
-        return dx;
-    }
+    public INDArray backward(INDArray dy) { return attention.backward(dy); }
 }

@@ -6,6 +6,7 @@ import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.Projection;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -19,7 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * memory and no optimizer update, a sub-model's first k chains are the first k parameters, and a
  * model grows by one chain by adding one parameter.
  */
-public final class ChainLinear {
+public final class ChainLinear implements Projection {
     private final Chains in;
     private final Chains out;
     private final int[] reads;
@@ -71,6 +72,12 @@ public final class ChainLinear {
 
     public Chains out() { return out; }
 
+    @Override
+    public int inWidth() { return in.total(); }
+
+    @Override
+    public int outWidth() { return out.total(); }
+
     /** Output chain j's block [out.size(j), reads(j)]. */
     public Parameter block(int chain) { return blocks[chain]; }
 
@@ -115,6 +122,7 @@ public final class ChainLinear {
     }
 
     /** x: [rows, in.total()] → y: [rows, out.total()], owned by this layer; x is kept for backward. */
+    @Override
     public INDArray forward(INDArray x) {
         if (x.rank() != 2 || x.size(1) != in.total()) {
             throw new IllegalArgumentException(blocks[0].name() + ": input has shape " + java.util.Arrays.toString(x.shape())
@@ -145,6 +153,7 @@ public final class ChainLinear {
      * As {@link #backward(INDArray)}, writing dx into (or, with {@code accumulate}, adding it to)
      * the caller's {@code dx}, so projections of one input sum their input gradients in BLAS.
      */
+    @Override
     public void backward(INDArray dy, INDArray dx, boolean accumulate) {
         if (x == null) throw new IllegalStateException(blocks[0].name() + ": backward() before forward()");
         int rows = (int) dy.size(0);

@@ -39,6 +39,7 @@ public final class LayerConformance {
             case "colm-rmsnorm" -> NestedLayerCases.chainRmsNorm(c);
             case "colm-attention" -> NestedLayerCases.chainAttention(c, false);
             case "colm-air-attention" -> NestedLayerCases.chainAttention(c, true);
+            case "masa" -> NestedLayerCases.masa(c);
             default -> throw new UnsupportedCaseException("layer '" + c.layer() + "' is not implemented in this build");
         };
     }

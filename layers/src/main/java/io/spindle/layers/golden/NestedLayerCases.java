@@ -9,6 +9,8 @@ import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.golden.LayerConformance.Activations;
+import io.spindle.layers.masa.DictionaryLinear;
+import io.spindle.layers.masa.MatrixDictionary;
 import io.spindle.layers.matformer.MatFormerFFN;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -63,7 +65,8 @@ final class NestedLayerCases {
         params.allocate(0);
         Parameter[] gains = new Parameter[chains.count()];
         for (int j = 0; j < gains.length; j++) gains[j] = norm.gain(j);
-        return run(c, x, Map.of("weight", Leaf.concatenation(gains)), Layer.single(norm::forward, norm::backward));
+        return run(c, x, Map.of("weight", Leaf.consecutive(new long[] {chains.total()}, gains)),
+                Layer.single(norm::forward, norm::backward));
     }
 
     static LayerResult chainAttention(LayerCase c, boolean air) {
@@ -80,6 +83,46 @@ final class NestedLayerCases {
         leaves.put(air ? "wv1" : "wv", Leaf.of(attn.projection('v')));
         leaves.put("wo", Leaf.of(attn.projection('o')));
         return run(c, x, leaves, Layer.single(in -> attn.forward(in, x.batch(), x.seq()), attn::backward));
+    }
+
+    /**
+     * MASA's rule on its own: per layer l, {@code output_l = (x W_q,l^T) W_o,l^T} with each W the
+     * layer's combination of its type's atoms; both layers share the dictionaries.
+     */
+    static LayerResult masa(LayerCase c) {
+        Activations x = Activations.of(c);
+        int layers = (int) LayerConformance.number(c, "layers", null);
+        int atoms = (int) LayerConformance.number(c, "atoms", null);
+        ParameterSet params = new ParameterSet();
+        MatrixDictionary q = new MatrixDictionary(params, "q", layers, atoms, x.features(), x.features(), UNUSED_INIT, UNUSED_INIT);
+        MatrixDictionary o = new MatrixDictionary(params, "o", layers, atoms, x.features(), x.features(), UNUSED_INIT, UNUSED_INIT);
+        params.allocate(0);
+        Map<String, Leaf> leaves = new LinkedHashMap<>();
+        for (MatrixDictionary d : new MatrixDictionary[] {q, o}) {
+            Parameter[] atomParams = new Parameter[atoms];
+            for (int s = 0; s < atoms; s++) atomParams[s] = d.atom(s);
+            leaves.put("atoms_" + d.name(), Leaf.consecutive(new long[] {atoms, d.out(), d.in()}, atomParams));
+            leaves.put("coeff_" + d.name(), Leaf.of(d.coefficients()));
+        }
+        DictionaryLinear[] wq = new DictionaryLinear[layers];
+        DictionaryLinear[] wo = new DictionaryLinear[layers];
+        for (int l = 0; l < layers; l++) {
+            wq[l] = new DictionaryLinear(q, l);
+            wo[l] = new DictionaryLinear(o, l);
+        }
+        return run(c, x, leaves, new Layer() {
+            public Map<String, INDArray> forward(INDArray in) {
+                Map<String, INDArray> out = new LinkedHashMap<>();
+                for (int l = 0; l < layers; l++) out.put("layer" + l, wo[l].forward(wq[l].forward(in)));
+                return out;
+            }
+
+            public INDArray backward(Map<String, INDArray> upstream) {
+                INDArray dx = Nd4j.zeros(DataType.FLOAT, x.rows().shape());
+                for (int l = 0; l < layers; l++) wq[l].backward(wo[l].backward(upstream.get("layer" + l)), dx, true);
+                return dx;
+            }
+        });
     }
 
     /** The case's {@code chains} sizes, which must add up to the input width. */
@@ -152,27 +195,34 @@ final class NestedLayerCases {
             };
         }
 
-        /** 1-D parameters laid end to end (per-chain gains as one vector). */
-        static Leaf concatenation(Parameter... parts) {
+        /** Parameters laid end to end in row-major order as one tensor of {@code shape} (per-chain gains, atoms). */
+        static Leaf consecutive(long[] shape, Parameter... parts) {
             return new Leaf() {
-                public long[] shape() {
-                    long n = 0;
-                    for (Parameter p : parts) n += p.size();
-                    return new long[] {n};
+                public long[] shape() { return shape.clone(); }
+
+                private static long total(long[] shape) {
+                    long n = 1;
+                    for (long d : shape) n *= d;
+                    return n;
                 }
 
                 public void load(INDArray value) {
+                    INDArray flat = value.reshape('c', new long[] {value.length()});
                     long at = 0;
                     for (Parameter p : parts) {
-                        p.value().assign(value.get(NDArrayIndex.interval(at, at + p.size())));
+                        p.value().assign(flat.get(NDArrayIndex.interval(at, at + p.size())).reshape('c', p.shape()));
                         at += p.size();
                     }
                 }
 
                 public INDArray grad() {
-                    INDArray[] grads = new INDArray[parts.length];
-                    for (int i = 0; i < parts.length; i++) grads[i] = parts[i].grad().reshape(parts[i].size());
-                    return Nd4j.concat(0, grads);
+                    INDArray flat = Nd4j.zeros(DataType.FLOAT, shape).reshape('c', new long[] {total(shape)});
+                    long at = 0;
+                    for (Parameter p : parts) {
+                        flat.get(NDArrayIndex.interval(at, at + p.size())).assign(p.grad().reshape('c', new long[] {p.size()}));
+                        at += p.size();
+                    }
+                    return flat.reshape('c', shape);
                 }
             };
         }

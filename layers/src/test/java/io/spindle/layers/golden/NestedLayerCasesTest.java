@@ -38,7 +38,7 @@ class NestedLayerCasesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"matformer-ffn-m4", "matformer-ffn-m8", "matformer-ffn-m16", "colm-linear", "colm-rmsnorm",
-        "colm-attention", "colm-air-attention"})
+        "colm-attention", "colm-air-attention", "masa"})
     void matchesGoldenVectors(String file) throws IOException {
         JsonNode root = JSON.readTree(LayerConformanceTest.goldenLayers().resolve(file + ".json").toFile());
         Map<String, Object> config = new HashMap<>();
