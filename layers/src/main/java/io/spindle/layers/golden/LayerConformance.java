@@ -23,7 +23,7 @@ import java.util.function.Function;
  */
 public final class LayerConformance {
     /** RoPE base when a case does not state one; the baseline cases say "base 10000" in their variant. */
-    private static final double DEFAULT_ROPE_BASE = 10_000;
+    static final double DEFAULT_ROPE_BASE = 10_000;
     private static final Initializer UNUSED_INIT = Initializer.constant(0f);
 
     private LayerConformance() {}
@@ -35,6 +35,12 @@ public final class LayerConformance {
             case "swiglu" -> swiglu(c);
             case "block" -> block(c);
             case "rational", "grkan-ffn", "s4d", "selective-scan", "mamba-block" -> KanSsmCases.evaluate(c);
+            case "matformer-ffn" -> NestedLayerCases.matformerFfn(c);
+            case "colm-linear" -> NestedLayerCases.chainLinear(c);
+            case "colm-rmsnorm" -> NestedLayerCases.chainRmsNorm(c);
+            case "colm-attention" -> NestedLayerCases.chainAttention(c, false);
+            case "colm-air-attention" -> NestedLayerCases.chainAttention(c, true);
+            case "masa" -> NestedLayerCases.masa(c);
             default -> throw new UnsupportedCaseException("layer '" + c.layer() + "' is not implemented in this build");
         };
     }

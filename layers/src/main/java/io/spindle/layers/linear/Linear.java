@@ -6,13 +6,14 @@ import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.Projection;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A bias-free linear map {@code y = x W^T} with W stored {@code [out, in]} (rows are output
  * neurons, as in PyTorch and the golden vectors). Each product is one BLAS call over all rows.
  */
-public final class Linear {
+public final class Linear implements Projection {
     private final Parameter weight;
     private final int in;
     private final int out;
@@ -33,7 +34,14 @@ public final class Linear {
 
     public int out() { return out; }
 
+    @Override
+    public int inWidth() { return in; }
+
+    @Override
+    public int outWidth() { return out; }
+
     /** x: [rows, in] → y: [rows, out], owned by this layer; x is kept for {@link #backward}. */
+    @Override
     public INDArray forward(INDArray x) {
         this.x = x;
         y = Buffers.reuse(y, x.size(0), out);
@@ -53,6 +61,7 @@ public final class Linear {
      * caller's {@code dx}, so a layer whose input feeds several projections sums their input
      * gradients inside BLAS instead of in a separate pass.
      */
+    @Override
     public void backward(INDArray dy, INDArray dx, boolean accumulate) {
         if (x == null) throw new IllegalStateException(weight.name() + ": backward() before forward()");
         Blas.gemm(true, false, 1f, dy, x, 1f, weight.grad());

@@ -100,11 +100,11 @@ class CausalSelfAttentionTest {
 
     @Test
     void queryBlocksKeepPerHeadProductsSingleThreadedInOpenBlas() {
-        assertEquals(64, CausalSelfAttention.queryBlock(64, 32));
-        assertEquals(64, CausalSelfAttention.queryBlock(128, 32));
-        assertEquals(16, CausalSelfAttention.queryBlock(256, 64));
-        assertEquals(5, CausalSelfAttention.queryBlock(5, 4));
-        assertEquals(42, CausalSelfAttention.queryBlock(48, 128));
+        assertEquals(64, CausalAttentionCore.queryBlock(64, 32));
+        assertEquals(64, CausalAttentionCore.queryBlock(128, 32));
+        assertEquals(16, CausalAttentionCore.queryBlock(256, 64));
+        assertEquals(5, CausalAttentionCore.queryBlock(5, 4));
+        assertEquals(42, CausalAttentionCore.queryBlock(48, 128));
     }
 
     /** seq 48 with head size 128 runs as query blocks of 42 and 6 rows: the blocked path, uneven. */
