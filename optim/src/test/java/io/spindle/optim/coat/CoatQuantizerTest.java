@@ -1,5 +1,6 @@
 package io.spindle.optim.coat;
 
+import io.spindle.optim.fp8.Fp8Format;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -34,6 +35,41 @@ class CoatQuantizerTest {
         }
         // E4M3 rounds to 1/16 relative; the 1/k root (k < 1 here: 6 decades exceed E4M3's range) widens it
         assertTrue(worst < 0.25, "worst relative error " + worst);
+    }
+
+    /** The table-and-walk code search equals the formula q = E4M3((|x|/S)^k / scale) computed directly. */
+    @Test
+    void codesEqualTheDirectFormula() {
+        SplittableRandom random = new SplittableRandom(21);
+        int groupSize = 64;
+        CoatQuantizer q = new CoatQuantizer(groupSize);
+        int n = groupSize * 300;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            // ranges from a factor 2 (large k) to twelve decades (k < 1) across groups
+            double decades = 0.3 + 12.0 * (i / groupSize) / 300.0;
+            x[i] = (float) (random.nextGaussian() * Math.pow(10, -decades * random.nextDouble()));
+        }
+        byte[] codes = new byte[n];
+        float[] max = new float[q.groups(n)];
+        float[] min = new float[q.groups(n)];
+        q.quantize(x, 0, n, 0, codes, 0, max, min);
+        int compared = 0;
+        for (int i = 0; i < n; i++) {
+            CoatQuantizer.Group g = CoatQuantizer.group(max[i / groupSize], min[i / groupSize]);
+            double t = Math.pow(Math.abs(x[i]) / g.center(), g.k()) / g.scale();
+            float rounded = Fp8Format.E4M3.decode(Fp8Format.E4M3.encode((float) t));
+            float prev = Fp8Format.E4M3.decode((byte) Math.max(0, (codes[i] & 0x7F) - 1));
+            float next = Fp8Format.E4M3.decode((byte) Math.min(126, (codes[i] & 0x7F) + 1));
+            // skip values within float noise of a rounding bound, where either answer is right
+            double nearestBound = Math.min(Math.abs(t - (prev + Math.abs(Fp8Format.E4M3.decode(codes[i]))) / 2),
+                    Math.abs(t - (next + Math.abs(Fp8Format.E4M3.decode(codes[i]))) / 2));
+            if (nearestBound < 1e-5 * t) continue;
+            assertEquals(rounded, Math.abs(Fp8Format.E4M3.decode(codes[i])), "element " + i + " t=" + t);
+            compared++;
+        }
+        // each group's max sits exactly on 448 (the top code) and is skipped by the check above
+        assertTrue(compared > n * 0.98, compared + " of " + n + " compared");
     }
 
     @Test

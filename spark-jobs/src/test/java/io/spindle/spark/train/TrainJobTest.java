@@ -87,6 +87,14 @@ class TrainJobTest {
         assertTrue(Files.exists(dir.resolve("run/config.resolved.conf")));
         assertTrue(Files.exists(dir.resolve("run/checkpoints/step-12/manifest.json")));
         assertTrue(Files.exists(dir.resolve("run/data/dataset.json")));
+        try (var events = Files.list(dir.resolve("run/tensorboard"))) {
+            // Hadoop's local FileSystem adds hidden .crc files beside what it writes
+            List<java.nio.file.Path> files = events.filter(f -> !f.getFileName().toString().startsWith(".")).toList();
+            assertEquals(1, files.size(), "one TensorBoard event file per driver session: " + files);
+            assertTrue(files.get(0).getFileName().toString().startsWith("events.out.tfevents."));
+            // version record plus 12 training rows and 3 validation rows, each record >= 16 bytes of framing
+            assertTrue(Files.size(files.get(0)) > 16 * 16, "event file holds the scalars");
+        }
         List<Map<String, Object>> rows = metrics();
         assertEquals(12, rows.stream().filter(r -> r.containsKey("loss")).count());
         assertEquals(3, rows.stream().filter(r -> r.containsKey("val_loss")).count(), "steps 0, 6 and 12");
@@ -103,6 +111,10 @@ class TrainJobTest {
         List<Long> newSteps = after.subList(rows.size(), after.size()).stream().filter(r -> r.containsKey("loss"))
                 .map(r -> ((Number) r.get("step")).longValue()).toList();
         assertEquals(List.of(13L, 14L, 15L, 16L, 17L, 18L), newSteps);
+        try (var events = Files.list(dir.resolve("run/tensorboard"))) {
+            assertEquals(2, events.filter(f -> !f.getFileName().toString().startsWith(".")).count(),
+                    "the resumed session wrote its own event file");
+        }
 
         ByteArrayOutputStream eval = new ByteArrayOutputStream();
         assertEquals(0, run(eval, "eval", dir.resolve("run").toString()), eval.toString());
