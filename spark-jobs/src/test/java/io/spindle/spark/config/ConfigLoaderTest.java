@@ -1,5 +1,6 @@
 package io.spindle.spark.config;
 
+import io.spindle.parallel.comm.WirePrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +8,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,20 +92,54 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void meshLargerThanThisBuildSupportsIsRefused() throws IOException {
-        assertTrue(error("mesh.tp = 2").contains("mesh.tp=2"));
-        assertTrue(error("mesh.dp = 0").contains("mesh.dp"));
+    void tensorParallelismAndEmptyMeshesAreRefused() throws IOException {
+        assertTrue(error("parallel.tp = 2").contains("parallel.tp=2"));
+        assertTrue(error("parallel.dp = 0").contains("parallel.dp"));
     }
 
     @Test
     void dataParallelMeshIsAcceptedWhenItDividesTheBatch() throws IOException {
-        SpindleConfig c = ConfigLoader.load(write("mesh.dp = 4\ntrain.batch = 16"), List.of("mesh.bucketMb=2"));
-        assertEquals(4, c.mesh().dp());
-        assertEquals(4, c.mesh().world());
-        assertEquals(2 << 20, c.mesh().bucketBytes());
-        String msg = error("mesh.dp = 3\ntrain.batch = 16");
-        assertTrue(msg.contains("train.batch=16") && msg.contains("mesh.dp=3") && msg.contains("multiple of 3"), msg);
-        assertTrue(error("mesh.bucketMb = 0").contains("mesh.bucketMb"));
+        SpindleConfig c = ConfigLoader.load(write("parallel.dp = 4\ntrain.batch = 16"), List.of("parallel.bucketMb=2"));
+        assertEquals(4, c.parallel().dp());
+        assertEquals(4, c.parallel().world());
+        assertEquals(2 << 20, c.parallel().bucketBytes());
+        String msg = error("parallel.dp = 3\ntrain.batch = 16");
+        assertTrue(msg.contains("train.batch=16") && msg.contains("parallel.dp=3") && msg.contains("multiple of 3"), msg);
+        assertTrue(error("parallel.bucketMb = 0").contains("parallel.bucketMb"));
+    }
+
+    @Test
+    void parallelKeysHaveDefaultsAndReachTheCommunicator() throws IOException {
+        SpindleConfig.Parallel d = ConfigLoader.load(write(""), List.of()).parallel();
+        assertEquals(new SpindleConfig.Parallel(1, 1, 4, WirePrecision.FLOAT32, 120, 3, 10), d);
+        SpindleConfig.Parallel p = ConfigLoader.load(write("parallel { gradPrecision = bfloat16, timeoutSeconds = 7 }"),
+                List.of("parallel.attempts=5", "parallel.retryBackoffSeconds=0")).parallel();
+        assertEquals(WirePrecision.BFLOAT16, p.gradPrecision());
+        assertEquals(Duration.ofSeconds(7), p.comm().ioTimeout());
+        assertEquals(Duration.ofSeconds(7), p.comm().connectTimeout());
+        assertEquals(5, p.attempts());
+        assertEquals(Duration.ZERO, p.backoff(3));
+        assertEquals(List.of(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(40)),
+                List.of(d.backoff(1), d.backoff(2), d.backoff(3)), "the backoff doubles after every failure");
+        assertEquals(Duration.ofHours(1), d.backoff(40), "and stops growing at an hour");
+    }
+
+    @Test
+    void badParallelValuesNameKeyValueAndFix() throws IOException {
+        String precision = error("parallel.gradPrecision = fp8");
+        assertTrue(precision.contains("parallel.gradPrecision=\"fp8\"") && precision.contains("bfloat16"), precision);
+        String timeout = error("parallel.timeoutSeconds = 0");
+        assertTrue(timeout.contains("parallel.timeoutSeconds=0") && timeout.contains("positive"), timeout);
+        String longTimeout = error("parallel.timeoutSeconds = 100000");
+        assertTrue(longTimeout.contains("parallel.timeoutSeconds=100000") && longTimeout.contains("86400"), longTimeout);
+        String attempts = error("parallel.attempts = 0");
+        assertTrue(attempts.contains("parallel.attempts=0"), attempts);
+        String many = error("parallel.attempts = 1000");
+        assertTrue(many.contains("parallel.attempts=1000") && many.contains("1 to 100"), many);
+        String backoff = error("parallel.retryBackoffSeconds = -1");
+        assertTrue(backoff.contains("parallel.retryBackoffSeconds=-1") && backoff.contains("0 to 3600"), backoff);
+        String renamed = error("mesh.dp = 2");
+        assertTrue(renamed.contains("mesh.dp") && renamed.contains("write parallel.dp instead"), renamed);
     }
 
     @Test
@@ -149,6 +185,7 @@ class ConfigLoaderTest {
         }
         assertEquals("hybrid-auon", ConfigLoader.load(new File(confDir, "optim-hybrid-auon.conf"), List.of())
                 .optim().name());
+        assertEquals(2, ConfigLoader.load(new File(confDir, "tiny-dp2.conf"), List.of()).parallel().dp());
     }
 
     @Test
