@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @Tag("cluster")
 class DataParallelClusterTest {
-    private static final int STEPS = 24;
+    private static final int STEPS = 32;
     private static final int CHECKPOINT_EVERY = 8;
     private static final long RUN_TIMEOUT_MIN = 6;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -121,7 +121,7 @@ class DataParallelClusterTest {
                 "--set", "train.seq=32", "--set", "train.batch=4", "--set", "train.steps=" + STEPS,
                 "--set", "train.warmupSteps=2", "--set", "train.evalEvery=" + STEPS, "--set", "train.evalBatches=1",
                 "--set", "train.checkpointEvery=" + CHECKPOINT_EVERY, "--set", "train.logEvery=4",
-                "--set", "parallel.dp=2", "--set", "parallel.timeoutSeconds=60",
+                "--set", "parallel.dp=2",
                 "--set", "parallel.retryBackoffSeconds=1", "--no-sample"));
         args.addAll(Arrays.asList(extra));
         return args;
