@@ -240,6 +240,20 @@ class DataParallelClusterTest {
     }
 
     @Test
+    void moreRanksThanTheClusterHasSlotsAreRefusedBeforeAnyWork() throws Exception {
+        Path runDir = runDir("too-many-ranks");
+        Submission run = submit("too-many-ranks", trainArgs(runDir.toUri().toString(),
+                "--set", "parallel.dp=3", "--set", "train.batch=6", "--set", "parallel.timeoutSeconds=5"));
+        assertTrue(run.process().waitFor(RUN_TIMEOUT_MIN, TimeUnit.MINUTES), run.output());
+        String output = run.output();
+        assertEquals(2, run.process().exitValue(), "a usage error: " + output);
+        output.lines().filter(l -> l.startsWith("spindle train:")).forEach(l -> System.out.println("driver: " + l));
+        assertTrue(output.contains("task slot(s) after waiting 5 s") && output.contains("parallel.dp × parallel.tp = 3"
+                + " ranks as one barrier stage") && output.contains("lower parallel.dp"), output);
+        assertFalse(Files.exists(runDir), "nothing was prepared or written");
+    }
+
+    @Test
     void aRunDirectoryOnHdfsHoldsCheckpointsThatAResumeReads() throws Exception {
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("minidfs").toString());
