@@ -12,9 +12,11 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
@@ -53,6 +55,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * exact resume), compared tensor by tensor in their final checkpoints.
  */
 @Tag("cluster")
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class DataParallelClusterTest {
     private static final int STEPS = 32;
     private static final int CHECKPOINT_EVERY = 8;
@@ -64,6 +67,7 @@ class DataParallelClusterTest {
     static StandaloneCluster cluster;
     static Path corpus;
     private static Submission uninterrupted;
+    private static final List<Process> DRIVERS = new ArrayList<>();
 
     /** A finished or running spark-submit of {@code spindle train}. */
     record Submission(Process process, Path log) {
@@ -100,6 +104,15 @@ class DataParallelClusterTest {
         }
         Files.writeString(corpus, text.toString());
         cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1);
+    }
+
+    /** A test that failed half-way may leave its driver running; it must not outlive the test. */
+    @AfterEach
+    void stopDrivers() throws InterruptedException {
+        for (Process driver : DRIVERS) {
+            if (driver.isAlive()) driver.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        DRIVERS.clear();
     }
 
     @AfterAll
@@ -145,7 +158,9 @@ class DataParallelClusterTest {
                 args)).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        return new Submission(pb.start(), log);
+        Process driver = pb.start();
+        DRIVERS.add(driver);
+        return new Submission(driver, log);
     }
 
     /** The DP=2 run without faults, shared by the tests that compare against it. */

@@ -33,6 +33,8 @@ final class StandaloneCluster implements AutoCloseable {
     private final List<Process> daemons = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
     private final List<Process> workers = new ArrayList<>();
+    /** Stops the cluster if the test JVM is ended before close() (e.g. surefire's fork timeout). */
+    private final Thread shutdownHook = new Thread(this::stopProcesses, "stop-standalone-cluster");
 
     private StandaloneCluster(Path dir) throws IOException {
         this.dir = dir;
@@ -43,6 +45,7 @@ final class StandaloneCluster implements AutoCloseable {
     /** Starts a Master and {@code workers} Workers with {@code coresPerWorker} cores each; waits until all registered. */
     static StandaloneCluster start(Path dir, int workers, int coresPerWorker) throws IOException, InterruptedException {
         StandaloneCluster cluster = new StandaloneCluster(dir);
+        Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             // a free port now may be taken by the time the Master binds, and Spark then moves to the next
             // one: the URL is read from the Master's log, not assumed
@@ -158,9 +161,18 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    /** Executors first (a Worker that is killed first would orphan them), then Workers, then the Master. */
     @Override
     public void close() {
+        stopProcesses();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down and runs the hook itself
+        }
+    }
+
+    /** Executors first (a Worker that is killed first would orphan them), then Workers, then the Master. */
+    private synchronized void stopProcesses() {
         List<ProcessHandle> children = new ArrayList<>();
         for (Process worker : workers) worker.descendants().forEach(children::add);
         children.forEach(ProcessHandle::destroyForcibly);
