@@ -66,7 +66,7 @@ class DataParallelClusterTest {
     static Path dir;
     static StandaloneCluster cluster;
     static Path corpus;
-    private static Submission uninterrupted;
+    private static Path uninterrupted;
     private static final List<Process> DRIVERS = new ArrayList<>();
 
     /** A finished or running spark-submit of {@code spindle train}. */
@@ -163,26 +163,25 @@ class DataParallelClusterTest {
         return new Submission(driver, log);
     }
 
-    /** The DP=2 run without faults, shared by the tests that compare against it. */
-    private static synchronized Submission uninterrupted() throws IOException, InterruptedException {
+    /** The run directory of the DP=2 run without faults, shared by the tests that compare against it. */
+    private static synchronized Path uninterruptedRun() throws IOException, InterruptedException {
         if (uninterrupted == null) {
-            List<String> args = trainArgs(runDir("uninterrupted").toUri().toString());
+            Path runDir = runDir("uninterrupted");
+            List<String> args = trainArgs(runDir.toUri().toString());
             args.addAll(sharedData());
-            Submission s = submit("uninterrupted", args);
-            String output = s.awaitSuccess();
+            String output = submit("uninterrupted", args).awaitSuccess();
             assertTrue(output.contains("on " + cluster.masterUrl() + ", 2 rank(s)"), output);
             assertTrue(output.contains("Finished " + STEPS + " steps"), output);
-            uninterrupted = s;
+            uninterrupted = runDir;
         }
         return uninterrupted;
     }
 
     @Test
     void twoRanksOnTwoExecutorsTrainLikeOneRankInProcess() throws Exception {
-        uninterrupted();
-        Path runDir = runDir("uninterrupted");
-        double[] cluster = losses(metrics(runDir.resolve("metrics.jsonl")));
-        assertEquals(STEPS, cluster.length);
+        Path runDir = uninterruptedRun();
+        double[] onCluster = losses(metrics(runDir.resolve("metrics.jsonl")));
+        assertEquals(STEPS, onCluster.length);
 
         // DP=1 from the very config the cluster run resolved, in this JVM
         Path single = dir.resolve("single");
@@ -195,7 +194,7 @@ class DataParallelClusterTest {
         double[] reference = losses(rows);
         double maxRelative = 0;
         for (int i = 0; i < STEPS; i++) {
-            maxRelative = Math.max(maxRelative, Math.abs(cluster[i] - reference[i]) / reference[i]);
+            maxRelative = Math.max(maxRelative, Math.abs(onCluster[i] - reference[i]) / reference[i]);
         }
         System.out.printf("standalone cluster DP=2 vs in-process DP=1: max relative loss difference %.3g over %d"
                 + " steps%n", maxRelative, STEPS);
@@ -205,8 +204,7 @@ class DataParallelClusterTest {
 
     @Test
     void anExecutorKilledMidRunIsRelaunchedFromTheLastCheckpointAndEndsBitIdentical() throws Exception {
-        uninterrupted();
-        Path reference = runDir("uninterrupted");
+        Path reference = uninterruptedRun();
         Path runDir = runDir("killed");
         List<String> args = trainArgs(runDir.toUri().toString());
         args.addAll(sharedData());
