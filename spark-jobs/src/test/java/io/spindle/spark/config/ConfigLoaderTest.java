@@ -124,22 +124,21 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofHours(1), d.backoff(40), "and stops growing at an hour");
     }
 
+    /** The error for {@code config} contains every one of {@code parts}. */
+    private void refusedNaming(String config, String... parts) throws IOException {
+        String msg = error(config);
+        for (String part : parts) assertTrue(msg.contains(part), "\"" + part + "\" in: " + msg);
+    }
+
     @Test
     void badParallelValuesNameKeyValueAndFix() throws IOException {
-        String precision = error("parallel.gradPrecision = fp8");
-        assertTrue(precision.contains("parallel.gradPrecision=\"fp8\"") && precision.contains("bfloat16"), precision);
-        String timeout = error("parallel.timeoutSeconds = 0");
-        assertTrue(timeout.contains("parallel.timeoutSeconds=0") && timeout.contains("positive"), timeout);
-        String longTimeout = error("parallel.timeoutSeconds = 100000");
-        assertTrue(longTimeout.contains("parallel.timeoutSeconds=100000") && longTimeout.contains("86400"), longTimeout);
-        String attempts = error("parallel.attempts = 0");
-        assertTrue(attempts.contains("parallel.attempts=0"), attempts);
-        String many = error("parallel.attempts = 1000");
-        assertTrue(many.contains("parallel.attempts=1000") && many.contains("1 to 100"), many);
-        String backoff = error("parallel.retryBackoffSeconds = -1");
-        assertTrue(backoff.contains("parallel.retryBackoffSeconds=-1") && backoff.contains("0 to 3600"), backoff);
-        String renamed = error("mesh.dp = 2");
-        assertTrue(renamed.contains("mesh.dp") && renamed.contains("write parallel.dp instead"), renamed);
+        refusedNaming("parallel.gradPrecision = fp8", "parallel.gradPrecision=\"fp8\"", "bfloat16");
+        refusedNaming("parallel.timeoutSeconds = 0", "parallel.timeoutSeconds=0", "positive");
+        refusedNaming("parallel.timeoutSeconds = 100000", "parallel.timeoutSeconds=100000", "86400");
+        refusedNaming("parallel.attempts = 0", "parallel.attempts=0", "positive");
+        refusedNaming("parallel.attempts = 1000", "parallel.attempts=1000", "1 to 100");
+        refusedNaming("parallel.retryBackoffSeconds = -1", "parallel.retryBackoffSeconds=-1", "0 to 3600");
+        refusedNaming("mesh.dp = 2", "mesh.dp", "write parallel.dp instead");
     }
 
     @Test
