@@ -24,43 +24,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Spark and Hadoop, as a cluster's does. Trains a few steps and checks the run directory.
  */
 class SparkSubmitTest {
-    private static final List<String> OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-            "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
-            "-Dio.netty.tryReflectionSetAccessible=true");
-
     @TempDir
     static Path dir;
     static Path appJar;
-    static String sparkClasspath;
 
     @BeforeAll
     static void locate() throws IOException {
-        Path target = Paths.get("..", "spark-jobs", "target").toAbsolutePath().normalize();
-        try (var jars = Files.list(target)) {
-            appJar = jars.filter(p -> p.getFileName().toString().endsWith("-spark.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no *-spark.jar in " + target
-                            + "; run `mvn package` (the reactor builds it before these tests)"));
-        }
-        sparkClasspath = Files.readString(Paths.get("target", "spark-classpath.txt")).trim();
-        assertTrue(!sparkClasspath.contains("nd4j") && !sparkClasspath.contains("spindle"),
-                "the cluster classpath must not contain Spindle or ND4J");
+        appJar = SparkJvm.appJar();
     }
 
     private static Process submit(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(OPENS);
-        cmd.addAll(List.of("-cp", sparkClasspath, "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
-                "--conf", "spark.ui.enabled=false", "--class", "io.spindle.spark.SpindleMain", appJar.toString()));
-        cmd.addAll(Arrays.asList(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> submitArgs = new ArrayList<>(List.of("--master", "local[2]", "--conf", "spark.ui.enabled=false",
+                "--class", "io.spindle.spark.SpindleMain", appJar.toString()));
+        submitArgs.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(SparkJvm.command(List.of(), "org.apache.spark.deploy.SparkSubmit",
+                submitArgs)).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OMP_NUM_THREADS", "2");
         return pb.start();
     }

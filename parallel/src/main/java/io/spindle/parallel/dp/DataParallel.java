@@ -3,6 +3,7 @@ package io.spindle.parallel.dp;
 import io.spindle.parallel.comm.Communicator;
 import io.spindle.parallel.comm.InProcessGroup;
 import io.spindle.parallel.comm.ReduceOp;
+import io.spindle.parallel.comm.WirePrecision;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,20 +28,30 @@ public final class DataParallel implements AutoCloseable {
 
     private final Communicator group;
     private final long bucketElements;
+    private final WirePrecision wire;
     private final INDArray scalar = Nd4j.create(DataType.FLOAT, 1);
+
+    /** Gradients travel as float32: the sync is exact up to the fixed summation order. */
+    public DataParallel(Communicator group, int bucketBytes) {
+        this(group, bucketBytes, WirePrecision.FLOAT32);
+    }
 
     /**
      * @param group       the DP group's communicator; this object takes ownership and closes it
      * @param bucketBytes float32 bytes per all-reduce (a multiple of 4, at least 4)
+     * @param wire        element format of the gradient all-reduce on the wire; with BFLOAT16 every rank
+     *                    still ends with the same gradients, so the replicas stay identical
      */
-    public DataParallel(Communicator group, int bucketBytes) {
+    public DataParallel(Communicator group, int bucketBytes, WirePrecision wire) {
         if (group == null) throw new IllegalArgumentException("group is null; pass the DP group's communicator");
         if (bucketBytes < 4 || bucketBytes % 4 != 0) {
-            throw new IllegalArgumentException("mesh.bucketMb gives " + bucketBytes
+            throw new IllegalArgumentException("parallel.bucketMb gives " + bucketBytes
                     + " bytes per bucket; it must be a positive whole number of float32 values (a multiple of 4)");
         }
+        if (wire == null) throw new IllegalArgumentException("wire precision is null; pass FLOAT32 or BFLOAT16");
         this.group = group;
         this.bucketElements = bucketBytes / 4;
+        this.wire = wire;
     }
 
     /** One rank alone: {@link #sync} and {@link #mean} return their input unchanged, no communication. */
@@ -69,7 +80,7 @@ public final class DataParallel implements AutoCloseable {
         for (long start = 0; start < n; start += bucketElements) {
             long end = Math.min(n, start + bucketElements);
             // a view over [start, end) of the same data buffer: the collective writes the average in place
-            group.allReduce(flat.get(NDArrayIndex.interval(start, end)), ReduceOp.AVG);
+            group.allReduce(flat.get(NDArrayIndex.interval(start, end)), ReduceOp.AVG, wire);
         }
     }
 

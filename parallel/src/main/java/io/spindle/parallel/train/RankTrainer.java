@@ -71,7 +71,7 @@ public final class RankTrainer {
                        MetricsSink metrics, RunIdentity identity, int localBatch, DataParallel dataParallel) {
         if ((long) localBatch * dataParallel.size() != config.batch()) {
             throw new IllegalArgumentException("localBatch=" + localBatch + " × DP size " + dataParallel.size()
-                    + " must equal train.batch=" + config.batch() + "; choose a train.batch divisible by mesh.dp");
+                    + " must equal train.batch=" + config.batch() + "; choose a train.batch divisible by parallel.dp");
         }
         this.config = config;
         this.model = model;

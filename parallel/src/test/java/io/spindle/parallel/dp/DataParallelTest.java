@@ -2,6 +2,7 @@ package io.spindle.parallel.dp;
 
 import io.spindle.parallel.comm.Communicator;
 import io.spindle.parallel.comm.InProcessGroup;
+import io.spindle.parallel.comm.WirePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,13 +29,18 @@ public class DataParallelTest {
 
     /** Runs one body per rank of an in-process group on its own thread; any failure or a hang fails the test. */
     public static <T> List<T> onRanks(int n, int bucketBytes, RankBody<T> body) throws Exception {
+        return onRanks(n, bucketBytes, WirePrecision.FLOAT32, body);
+    }
+
+    /** As above, with gradients sent as {@code wire} in the sync. */
+    public static <T> List<T> onRanks(int n, int bucketBytes, WirePrecision wire, RankBody<T> body) throws Exception {
         List<Communicator> group = InProcessGroup.create(n);
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             List<Future<T>> futures = new ArrayList<>();
             for (Communicator c : group) {
                 futures.add(pool.submit(() -> {
-                    try (DataParallel dp = new DataParallel(c, bucketBytes)) {
+                    try (DataParallel dp = new DataParallel(c, bucketBytes, wire)) {
                         return body.run(dp);
                     }
                 }));
@@ -88,6 +94,24 @@ public class DataParallelTest {
     }
 
     @Test
+    void bfloat16OnTheWireGivesEveryRankTheSameBf16RoundedMean() throws Exception {
+        int length = 300;
+        List<float[]> results = onRanks(2, 64, WirePrecision.BFLOAT16, dp -> {
+            INDArray g = grads(dp.rank(), length).muli(1.0f / 3);
+            dp.sync(g);
+            return g.toFloatVector();
+        });
+        for (int i = 0; i < length; i++) {
+            float exact = (i + (1000f + i)) / 3 / 2;
+            float got = results.get(0)[i];
+            // bf16 keeps 8 significant bits: each rounding is within 2^-9 relative, and there are a few
+            assertEquals(exact, got, Math.abs(exact) * 0x1p-7f, "element " + i);
+            assertEquals(0, Float.floatToRawIntBits(got) & 0xFFFF, "element " + i + " is bf16-representable: " + got);
+        }
+        assertArrayEquals(results.get(0), results.get(1), 0f, "bit-identical on every rank");
+    }
+
+    @Test
     void meanOfAScalarAndNonFiniteValuesReachEveryRank() throws Exception {
         List<Float> means = onRanks(4, 64, dp -> dp.mean(dp.rank() + 1f));
         for (float m : means) assertEquals(2.5f, m, 0f);
@@ -116,6 +140,6 @@ public class DataParallelTest {
         });
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new DataParallel(InProcessGroup.create(1).get(0), 6));
-        assertTrue(e.getMessage().contains("mesh.bucketMb"), e.getMessage());
+        assertTrue(e.getMessage().contains("parallel.bucketMb"), e.getMessage());
     }
 }

@@ -1,6 +1,6 @@
 package io.spindle.spark.cli;
 
-import io.spindle.parallel.checkpoint.CorruptCheckpointException;
+import io.spindle.spark.InputErrors;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -18,7 +18,7 @@ public final class ExitCodes {
 
     public static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
-        Throwable cause = rootInput(e);
+        Throwable cause = InputErrors.firstIn(e);
         if (cause != null) {
             err.println("spindle " + cli.getCommandName() + ": " + cause.getMessage());
             err.flush();
@@ -31,18 +31,6 @@ public final class ExitCodes {
         else err.println("(run with -Dspindle.stacktrace=true, or SPINDLE_STACKTRACE=1 with bin/spindle, for the stack trace)");
         err.flush();
         return RUNTIME_FAILURE;
-    }
-
-    /** The first cause that is a bad input (its message is written for the user), or null. */
-    static Throwable rootInput(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            // Spindle's own input errors (config, data, checkpoints) carry messages written for the
-            // user; an IllegalArgumentException from a library is a bug, reported as a failure.
-            boolean ours = t.getClass().getName().startsWith("io.spindle.");
-            if (ours && (t instanceof IllegalArgumentException || t instanceof CorruptCheckpointException)) return t;
-            if (t.getCause() == t) break;
-        }
-        return null;
     }
 
     private static String describe(Throwable e) {

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.spindle.data.tokenizer.ByteTokenizer;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.ModelFlavors;
+import io.spindle.parallel.comm.WirePrecision;
 import io.spindle.parallel.train.NonFinitePolicy;
 import io.spindle.parallel.train.OptimizerConfig;
 import io.spindle.parallel.train.TrainingConfig;
@@ -32,6 +33,7 @@ public final class ConfigLoader {
     private static final List<String> MODEL_OVERRIDES = List.of("model.vocabSize", "model.dModel", "model.layers",
             "model.heads", "model.ffnHidden", "model.maxSeq", "model.ropeBase", "model.normEps", "model.initStd");
     private static final String FREE_FORM_PREFIX = "spark.conf.";
+    private static final String RENAMED_MESH_PREFIX = "mesh.";
 
     private ConfigLoader() {}
 
@@ -105,11 +107,7 @@ public final class ConfigLoader {
         SpindleConfig.Data data = data(r, dir);
         TrainingConfig train = train(r);
         OptimizerConfig optim = optim(r);
-        int bucketMb = r.positiveInt("mesh.bucketMb");
-        if (bucketMb > 1024) {
-            throw new ConfigException("mesh.bucketMb=" + bucketMb + " exceeds 1024 (1 GiB per all-reduce); the default is 4");
-        }
-        SpindleConfig.Mesh mesh = new SpindleConfig.Mesh(r.positiveInt("mesh.dp"), r.positiveInt("mesh.tp"), bucketMb);
+        SpindleConfig.Parallel parallel = parallel(r);
         Map<String, String> sparkConf = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.conf").entrySet()) {
             sparkConf.put(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
@@ -118,14 +116,14 @@ public final class ConfigLoader {
         SpindleConfig.Generate generate = new SpindleConfig.Generate(r.positiveInt("generate.tokens"),
                 r.positiveDouble("generate.temperature"), r.positiveInt("generate.topK"), r.string("generate.prompt"),
                 r.longValue("generate.seed"));
-        crossCheck(model, train, mesh);
+        crossCheck(model, train, parallel);
         // The resolved text carries the resolved directories, so a rank rebuilding the config from it
         // (or a checkpoint reader) sees the same paths the driver did.
         Config withDirs = c.withValue("run.dir", ConfigValueFactory.fromAnyRef(dir))
                 .withValue("data.prepared", ConfigValueFactory.fromAnyRef(data.prepared()));
         String resolved = withDirs.root().render(ConfigRenderOptions.defaults()
                 .setOriginComments(false).setComments(false).setJson(false).setFormatted(true));
-        return new SpindleConfig(run, model, data, train, optim, mesh, spark, generate, resolved);
+        return new SpindleConfig(run, model, data, train, optim, parallel, spark, generate, resolved);
     }
 
     private static ModelConfig model(Config c, TypedReader r) {
@@ -199,7 +197,33 @@ public final class ConfigLoader {
         }
     }
 
-    private static void crossCheck(ModelConfig model, TrainingConfig train, SpindleConfig.Mesh mesh) {
+    private static SpindleConfig.Parallel parallel(TypedReader r) {
+        int bucketMb = r.positiveInt("parallel.bucketMb");
+        if (bucketMb > 1024) {
+            throw new ConfigException("parallel.bucketMb=" + bucketMb + " exceeds 1024 (1 GiB per all-reduce); the default is 4");
+        }
+        WirePrecision wire = WirePrecision.valueOf(
+                r.oneOf("parallel.gradPrecision", "float32", "bfloat16").toUpperCase(Locale.ROOT));
+        int timeout = r.positiveInt("parallel.timeoutSeconds");
+        if (timeout > 86_400) {
+            throw new ConfigException("parallel.timeoutSeconds=" + timeout + " exceeds a day; a dead peer would go"
+                    + " unnoticed that long. Use at most 86400 (the default is 120)");
+        }
+        int attempts = r.positiveInt("parallel.attempts");
+        if (attempts > 100) {
+            throw new ConfigException("parallel.attempts=" + attempts + " is more than 100 launches of the training"
+                    + " stage; a run failing that often needs a fix, not more attempts. Use 1 to 100 (the default is 3)");
+        }
+        int backoff = r.intValue("parallel.retryBackoffSeconds");
+        if (backoff < 0 || backoff > 3600) {
+            throw new ConfigException("parallel.retryBackoffSeconds=" + backoff + " must be 0 to 3600 seconds"
+                    + " (the default is 10)");
+        }
+        return new SpindleConfig.Parallel(r.positiveInt("parallel.dp"), r.positiveInt("parallel.tp"), bucketMb, wire,
+                timeout, attempts, backoff);
+    }
+
+    private static void crossCheck(ModelConfig model, TrainingConfig train, SpindleConfig.Parallel parallel) {
         if (train.seq() > model.maxSeq()) {
             throw new ConfigException("train.seq=" + train.seq() + " exceeds model.maxSeq=" + model.maxSeq()
                     + "; lower train.seq or raise model.maxSeq");
@@ -208,14 +232,14 @@ public final class ConfigLoader {
             throw new ConfigException("model.vocabSize=" + model.vocabSize() + " is smaller than the byte tokenizer's "
                     + ByteTokenizer.VOCAB_SIZE + " ids; set model.vocabSize >= " + ByteTokenizer.VOCAB_SIZE);
         }
-        if (mesh.tp() != 1) {
-            throw new ConfigException("mesh.tp=" + mesh.tp() + ": tensor parallelism is not available in this build;"
-                    + " set mesh.tp=1");
+        if (parallel.tp() != 1) {
+            throw new ConfigException("parallel.tp=" + parallel.tp() + ": tensor parallelism is not available in this build;"
+                    + " set parallel.tp=1");
         }
-        if (train.batch() % mesh.dp() != 0) {
-            throw new ConfigException("train.batch=" + train.batch() + " is not divisible by mesh.dp=" + mesh.dp()
-                    + ": each data-parallel rank takes train.batch / mesh.dp sequences; set train.batch to a multiple"
-                    + " of " + mesh.dp() + " (e.g. " + ((train.batch() / mesh.dp() + 1) * mesh.dp()) + ") or change mesh.dp");
+        if (train.batch() % parallel.dp() != 0) {
+            throw new ConfigException("train.batch=" + train.batch() + " is not divisible by parallel.dp=" + parallel.dp()
+                    + ": each data-parallel rank takes train.batch / parallel.dp sequences; set train.batch to a multiple"
+                    + " of " + parallel.dp() + " (e.g. " + ((train.batch() / parallel.dp() + 1) * parallel.dp()) + ") or change parallel.dp");
         }
     }
 
@@ -230,6 +254,11 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
             String key = e.getKey();
             if (known.contains(key) || key.startsWith(FREE_FORM_PREFIX)) continue;
+            if (key.startsWith(RENAMED_MESH_PREFIX)) {
+                // configs and checkpoints written before the section was renamed after the parallel.dp
+                throw new ConfigException("config key " + key + " in " + origin + " belongs to the section now called"
+                        + " parallel: write parallel." + key.substring(RENAMED_MESH_PREFIX.length()) + " instead");
+            }
             String hint = DidYouMean.closest(key, known).map(k -> "; did you mean " + k + "?")
                     .orElse("; see spark-jobs/src/main/resources/" + DEFAULTS + " for every key");
             throw new ConfigException("unknown config key " + key + " in " + origin + hint);

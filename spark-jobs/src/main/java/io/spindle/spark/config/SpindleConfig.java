@@ -1,9 +1,12 @@
 package io.spindle.spark.config;
 
 import io.spindle.layers.model.ModelConfig;
+import io.spindle.parallel.comm.CommConfig;
+import io.spindle.parallel.comm.WirePrecision;
 import io.spindle.parallel.train.OptimizerConfig;
 import io.spindle.parallel.train.TrainingConfig;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -13,8 +16,7 @@ import java.util.Map;
  * the ranks, and stored in every checkpoint's manifest.
  */
 public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfig train, OptimizerConfig optim,
-                            Mesh mesh, Spark spark,
-                            Generate generate, String resolvedText) {
+                            Parallel parallel, Spark spark, Generate generate, String resolvedText) {
 
     /** {@code run.*}: where the run's files go. {@code dir} is already resolved (never empty). */
     public record Run(String name, String dir) {
@@ -31,12 +33,33 @@ public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfi
         }
     }
 
-    /** {@code mesh.*}: world = dp × tp ranks. */
-    /** {@code mesh.*}: the DP × TP layout and the size of one gradient all-reduce bucket in MiB. */
-    public record Mesh(int dp, int tp, int bucketMb) {
+    /**
+     * {@code parallel.*}: the DP × TP layout, how gradients are all-reduced, and how the driver
+     * recovers a failed training stage.
+     *
+     * @param bucketMb            MiB per gradient all-reduce
+     * @param gradPrecision       element format of the gradient all-reduce on the wire
+     * @param timeoutSeconds      connect and I/O timeout between ranks
+     * @param attempts            launches of the training stage in total (1 = never relaunch)
+     * @param retryBackoffSeconds wait before the first relaunch, doubled for each further one
+     */
+    public record Parallel(int dp, int tp, int bucketMb, WirePrecision gradPrecision, int timeoutSeconds, int attempts,
+                           int retryBackoffSeconds) {
         public int world() { return dp * tp; }
 
         public int bucketBytes() { return bucketMb << 20; }
+
+        /** The TCP ring's settings: default chunking, both timeouts from {@code timeoutSeconds}. */
+        public CommConfig comm() {
+            Duration timeout = Duration.ofSeconds(timeoutSeconds);
+            return CommConfig.defaults().withTimeouts(timeout, timeout);
+        }
+
+        /** The wait before relaunch number {@code relaunch} (1-based): the backoff doubled each time, at most 1 h. */
+        public Duration backoff(int relaunch) {
+            long seconds = (long) retryBackoffSeconds << Math.min(relaunch - 1, 20);
+            return Duration.ofSeconds(Math.min(seconds, 3600));
+        }
     }
 
     /** {@code spark.*}: master (empty = spark-submit's or embedded local[*]) and extra properties. */

@@ -34,15 +34,15 @@ public final class RankRun {
     private RankRun() {}
 
     /**
-     * @param dataParallel this rank's DP group (size mesh.dp); its rank is this rank's data shard
+     * @param dataParallel this rank's DP group (size parallel.dp); its rank is this rank's data shard
      * @param metrics      where rank 0's rows go (other ranks emit nothing)
      */
     public static TrainOutcome train(SpindleConfig config, DataParallel dataParallel, Configuration hadoopConf,
                                      MetricsSink metrics) throws IOException {
         TrainingConfig train = config.train();
-        int dp = config.mesh().dp();
+        int dp = config.parallel().dp();
         if (dataParallel.size() != dp) {
-            throw new IllegalArgumentException("the DP group has " + dataParallel.size() + " ranks but mesh.dp=" + dp);
+            throw new IllegalArgumentException("the DP group has " + dataParallel.size() + " ranks but parallel.dp=" + dp);
         }
         int rank = dataParallel.rank();
         TokenDataset data = TokenDatasetLoader.load(config.data().prepared(), hadoopConf);
@@ -65,7 +65,7 @@ public final class RankRun {
                 ? Optional.of(new CheckpointWriter(storage, GitRevision.current(), train.keepCheckpoints()))
                 : Optional.empty();
         RankTrainer trainer = new RankTrainer(train, model, optimizer, schedule, sampler, validation, writer, metrics,
-                new RunIdentity(config.resolvedText(), dp, config.mesh().tp()), train.batch() / dp, dataParallel);
+                new RunIdentity(config.resolvedText(), dp, config.parallel().tp()), train.batch() / dp, dataParallel);
         return trainer.run(resume);
     }
 }

@@ -2,6 +2,7 @@ package io.spindle.spark.train;
 
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.net.SecretHandshake;
+import io.spindle.parallel.train.MetricsSink;
 import io.spindle.parallel.train.TrainOutcome;
 import io.spindle.spark.config.ConfigException;
 import io.spindle.spark.config.ConfigLoader;
@@ -14,6 +15,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.SparkSession;
@@ -21,16 +23,19 @@ import scala.reflect.ClassTag$;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * The driver of {@code spindle train}: validates the run directory, prepares the data if needed,
- * launches one barrier stage whose tasks are the training ranks, and shows their metrics live.
+ * The driver of {@code spindle train}: checks that the cluster can run the ranks at once, validates
+ * the run directory, prepares the data if needed, launches one barrier stage whose tasks are the
+ * training ranks (relaunching it from the newest checkpoint when it fails), and shows their
+ * metrics live.
  */
 public final class TrainJob {
     private TrainJob() {}
@@ -46,71 +51,105 @@ public final class TrainJob {
         SpindleConfig config = ConfigLoader.fromText(given.resolvedText(), List.of(
                 "run.dir=\"" + qualify(given.run().dir(), hadoopConf) + "\"",
                 "data.prepared=\"" + qualify(given.data().prepared(), hadoopConf) + "\""));
-        checkLocalSlots(spark.sparkContext().master(), config.mesh().world());
-        checkRunDirectory(config, resume, hadoopConf, console);
+        ClusterPreflight.check(spark.sparkContext(), config.parallel(), console);
+        CheckpointCatalog catalog = new CheckpointCatalog(
+                new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf));
+        checkRunDirectory(config, catalog, resume, console);
         DatasetPreparation.ensurePrepared(spark, config, console);
         writeResolvedConfig(config, hadoopConf);
 
-        byte[] secret = SecretHandshake.newSecret();
-        SparkConf sparkConf = spark.sparkContext().getConf();
-        String driverHost = sparkConf.get("spark.driver.host", "localhost");
-        String bindHost = sparkConf.get("spark.driver.bindAddress", driverHost);
         boolean terminal = System.console() != null;
         ProgressReporter progress = new ProgressReporter(console, terminal, config.train().steps(),
                 config.train().logEvery());
-        int world = config.mesh().world();
         console.printf("Training %s (%s, %,d parameters) for %d steps on %s, %d rank(s); run dir %s%n",
                 config.run().name(), config.model().flavor(), config.model().parameterCount(), config.train().steps(),
-                spark.sparkContext().master(), world, config.run().dir());
+                spark.sparkContext().master(), config.parallel().world(), config.run().dir());
         TrainOutcome[] outcomes;
-        try (MetricsLog log = new MetricsLog(config.run().metricsFile(), hadoopConf);
-             MetricsServer server = new MetricsServer(bindHost, secret, row -> {
-                 try {
-                     log.append(row);
-                 } catch (IOException e) {
-                     throw new java.io.UncheckedIOException("cannot append to " + config.run().metricsFile(), e);
-                 }
-                 progress.onRow(row);
-             })) {
-            List<Integer> ranks = IntStream.range(0, world).boxed().collect(Collectors.toList());
-            RDD<Integer> rdd = new JavaSparkContext(spark.sparkContext()).parallelize(ranks, world).rdd();
-            spark.sparkContext().setJobDescription("spindle train " + config.run().name());
-            Object collected = rdd.barrier()
-                    .mapPartitions(new TrainTask(config.resolvedText(), driverHost, server.port(), secret), false,
-                            ClassTag$.MODULE$.apply(TrainOutcome.class))
-                    .collect();
-            outcomes = (TrainOutcome[]) collected;
-            server.awaitConnectionsClosed(10_000);
+        // one log for every launch: a relaunched stage keeps appending to the same metrics.jsonl
+        try (MetricsLog log = new MetricsLog(config.run().metricsFile(), hadoopConf)) {
+            MetricsSink toLog = row -> {
+                try {
+                    log.append(row);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot append to " + config.run().metricsFile(), e);
+                }
+            };
+            MetricsSink toLogAndConsole = row -> {
+                toLog.emit(row);
+                progress.onRow(row);
+            };
+            StageAttempts attempts = new StageAttempts(config.parallel(), () -> newestStep(catalog), toLog, console,
+                    d -> Thread.sleep(d.toMillis()));
+            outcomes = attempts.run(attempt -> launch(spark, config, attempt, toLogAndConsole, console));
         } finally {
             progress.finish();
         }
         return new Summary(outcomes[0], config, (System.nanoTime() - start) / 1e9);
     }
 
+    /** Beyond parallel.timeoutSeconds: time for Spark to report the killed tasks of a failed launch. */
+    private static final long STOP_GRACE_MS = 30_000;
+
     /**
-     * A barrier stage needs a task slot per rank at once; a local master with fewer threads would
-     * make Spark wait and then fail the stage, so refuse it here with the fix. Cluster masters are
-     * left to Spark, whose slots this driver cannot know before executors register.
+     * One launch of the barrier stage, with its own job secret and metrics server. On failure it
+     * waits for the launch's remaining tasks to stop (Spark kills them, but a rank only notices at
+     * its next collective or within parallel.timeoutSeconds), so that no rank of this launch still
+     * writes a checkpoint when the next one starts.
      */
-    static void checkLocalSlots(String master, int world) {
-        Matcher m = LOCAL_MASTER.matcher(master);
-        if (!m.matches()) return;
-        String threads = m.group(1);
-        int slots = threads == null ? 1
-                : threads.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
-        if (slots < world) {
-            throw new ConfigException("spark.master=" + master + " runs " + slots + " task(s) at a time but the mesh"
-                    + " needs " + world + " ranks at once (mesh.dp × mesh.tp); set spark.master=\"local[" + world
-                    + "]\" or lower mesh.dp");
+    private static TrainOutcome[] launch(SparkSession spark, SpindleConfig config, int attempt, MetricsSink rows,
+                                         PrintStream console)
+            throws IOException, InterruptedException, LaunchFailedException {
+        SparkContext sc = spark.sparkContext();
+        SpindleConfig.Parallel parallel = config.parallel();
+        int world = parallel.world();
+        if (attempt > 1 && !sc.isLocal()) {
+            // a lost executor's replacement registers some seconds after the loss
+            Duration wait = Duration.ofSeconds(parallel.timeoutSeconds());
+            ClusterPreflight.Slots slots = ClusterPreflight.awaitSlots(sc, world, wait, console);
+            if (slots.total() < world) {
+                throw new LaunchFailedException("only " + slots.total() + " of " + world + " task slots were"
+                        + " registered after waiting " + wait.toSeconds() + " s " + slots.executors(), null, null);
+            }
+        }
+        byte[] secret = SecretHandshake.newSecret();
+        SparkConf sparkConf = sc.getConf();
+        String driverHost = sparkConf.get("spark.driver.host", "localhost");
+        String bindHost = sparkConf.get("spark.driver.bindAddress", driverHost);
+        String group = "spindle-train-" + config.run().name() + "-" + UUID.randomUUID() + "-attempt-" + attempt;
+        StageWatch watch = new StageWatch(group);
+        sc.addSparkListener(watch);
+        try (MetricsServer server = new MetricsServer(bindHost, secret, rows::emit)) {
+            List<Integer> ranks = IntStream.range(0, world).boxed().collect(Collectors.toList());
+            RDD<Integer> rdd = new JavaSparkContext(sc).parallelize(ranks, world).rdd();
+            sc.setJobGroup(group, "spindle train " + config.run().name() + " (attempt " + attempt + "/"
+                    + parallel.attempts() + ")", true);
+            try {
+                Object collected = rdd.barrier()
+                        .mapPartitions(new TrainTask(config.resolvedText(), driverHost, server.port(), secret), false,
+                                ClassTag$.MODULE$.apply(TrainOutcome.class))
+                        .collect();
+                server.awaitConnectionsClosed(10_000);
+                return (TrainOutcome[]) collected;
+            } catch (Exception sparkError) {
+                // collect() throws SparkException (checked, but undeclared in Scala) when the stage fails
+                boolean stopped = watch.awaitAllTasksEnded(parallel.timeoutSeconds() * 1000L + STOP_GRACE_MS);
+                throw LaunchFailedException.from(watch.failures(), stopped ? List.of() : watch.stillRunning(),
+                        sparkError);
+            } finally {
+                sc.clearJobGroup();
+            }
+        } finally {
+            sc.removeSparkListener(watch);
         }
     }
 
-    private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\d+)?])?");
+    private static long newestStep(CheckpointCatalog catalog) throws IOException {
+        List<Long> steps = catalog.completeSteps();
+        return steps.isEmpty() ? -1 : steps.get(steps.size() - 1);
+    }
 
-    private static void checkRunDirectory(SpindleConfig config, boolean resume, Configuration hadoopConf,
+    private static void checkRunDirectory(SpindleConfig config, CheckpointCatalog catalog, boolean resume,
                                           PrintStream console) throws IOException {
-        CheckpointCatalog catalog = new CheckpointCatalog(
-                new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf));
         List<Long> steps = catalog.completeSteps();
         if (!resume && !steps.isEmpty()) {
             throw new ConfigException("run directory " + config.run().dir() + " already holds checkpoints (newest: step "

@@ -1,6 +1,6 @@
 package io.spindle.spark.train;
 
-import io.spindle.parallel.comm.CommConfig;
+import io.spindle.parallel.comm.CommunicatorException;
 import io.spindle.parallel.comm.InProcessGroup;
 import io.spindle.parallel.comm.TcpRingCommunicator;
 import io.spindle.parallel.dp.DataParallel;
@@ -50,16 +50,23 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
         BarrierTaskContext context = BarrierTaskContext.get();
         int rank = context.partitionId();
         SpindleConfig config = ConfigLoader.fromText(resolvedConfig);
+        // the block manager's host is the address this executor advertises to its peers
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
         Configuration hadoopConf = new Configuration();
         TrainOutcome outcome;
-        try (DataParallel dataParallel = joinDataParallelGroup(context, rank, config);
+        try (DataParallel dataParallel = joinDataParallelGroup(context, rank, host, config);
              MetricsClient metrics = rank == 0
                      ? new MetricsClient(driverHost, metricsPort, secret, CONNECT_TIMEOUT_MS) : null) {
             // only rank 0 reports (RankTrainer emits nothing elsewhere), so the others need no connection
             MetricsSink sink = metrics != null ? metrics : row -> { };
             outcome = RankRun.train(config, dataParallel, hadoopConf, sink);
         } catch (IOException e) {
-            throw new UncheckedIOException("rank " + rank + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("rank " + rank + " on " + host + " failed: " + e.getMessage(), e);
+        } catch (CommunicatorException e) {
+            // the ring's message names the peer; the driver's log also needs to know which rank saw it
+            throw new CommunicatorException("rank " + rank + " on " + host + ": " + e.getMessage()
+                    + " (parallel.timeoutSeconds=" + config.parallel().timeoutSeconds() + "; a peer that is alive but"
+                    + " busier than that, e.g. rank 0 validating or writing a checkpoint, needs a larger value)", e);
         }
         return JavaConverters.asScalaIterator(List.of(outcome).iterator());
     }
@@ -69,27 +76,28 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
      * publishes host:port through the barrier's allGather, so no rank connects to a peer that is not
      * listening yet; the ring authenticates every link with the job secret. A lone rank needs no ring.
      */
-    private DataParallel joinDataParallelGroup(BarrierTaskContext context, int rank, SpindleConfig config)
+    private DataParallel joinDataParallelGroup(BarrierTaskContext context, int rank, String host, SpindleConfig config)
             throws IOException {
-        int bucketBytes = config.mesh().bucketBytes();
-        if (config.mesh().dp() == 1) return new DataParallel(InProcessGroup.create(1).get(0), bucketBytes);
-        // the block manager's host is the address this executor advertises to its peers
-        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        SpindleConfig.Parallel parallel = config.parallel();
+        if (parallel.dp() == 1) {
+            return new DataParallel(InProcessGroup.create(1).get(0), parallel.bucketBytes(), parallel.gradPrecision());
+        }
         ServerSocketChannel listener = ServerSocketChannel.open();
         try {
             listener.bind(new InetSocketAddress(0));
-        } catch (IOException e) {
-            listener.close();
+            int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+            String[] published = context.allGather(host + ":" + port);
+            List<InetSocketAddress> peers = new ArrayList<>(published.length);
+            for (String address : published) {
+                int colon = address.lastIndexOf(':');
+                peers.add(new InetSocketAddress(address.substring(0, colon),
+                        Integer.parseInt(address.substring(colon + 1))));
+            }
+            return new DataParallel(TcpRingCommunicator.connect(rank, peers, listener, secret, parallel.comm()),
+                    parallel.bucketBytes(), parallel.gradPrecision());
+        } catch (IOException | RuntimeException e) {
+            listener.close(); // a failed rendezvous or ring setup must not leave the port open; closing twice is harmless
             throw e;
         }
-        int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        String[] published = context.allGather(host + ":" + port);
-        List<InetSocketAddress> peers = new ArrayList<>(published.length);
-        for (String address : published) {
-            int colon = address.lastIndexOf(':');
-            peers.add(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
-        }
-        return new DataParallel(TcpRingCommunicator.connect(rank, peers, listener, secret, CommConfig.defaults()),
-                bucketBytes);
     }
 }

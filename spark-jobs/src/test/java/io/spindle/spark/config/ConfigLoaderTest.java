@@ -1,5 +1,6 @@
 package io.spindle.spark.config;
 
+import io.spindle.parallel.comm.WirePrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,20 +94,53 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void meshLargerThanThisBuildSupportsIsRefused() throws IOException {
-        assertTrue(error("mesh.tp = 2").contains("mesh.tp=2"));
-        assertTrue(error("mesh.dp = 0").contains("mesh.dp"));
+    void tensorParallelismAndEmptyMeshesAreRefused() throws IOException {
+        assertTrue(error("parallel.tp = 2").contains("parallel.tp=2"));
+        assertTrue(error("parallel.dp = 0").contains("parallel.dp"));
     }
 
     @Test
     void dataParallelMeshIsAcceptedWhenItDividesTheBatch() throws IOException {
-        SpindleConfig c = ConfigLoader.load(write("mesh.dp = 4\ntrain.batch = 16"), List.of("mesh.bucketMb=2"));
-        assertEquals(4, c.mesh().dp());
-        assertEquals(4, c.mesh().world());
-        assertEquals(2 << 20, c.mesh().bucketBytes());
-        String msg = error("mesh.dp = 3\ntrain.batch = 16");
-        assertTrue(msg.contains("train.batch=16") && msg.contains("mesh.dp=3") && msg.contains("multiple of 3"), msg);
-        assertTrue(error("mesh.bucketMb = 0").contains("mesh.bucketMb"));
+        SpindleConfig c = ConfigLoader.load(write("parallel.dp = 4\ntrain.batch = 16"), List.of("parallel.bucketMb=2"));
+        assertEquals(4, c.parallel().dp());
+        assertEquals(4, c.parallel().world());
+        assertEquals(2 << 20, c.parallel().bucketBytes());
+        String msg = error("parallel.dp = 3\ntrain.batch = 16");
+        assertTrue(msg.contains("train.batch=16") && msg.contains("parallel.dp=3") && msg.contains("multiple of 3"), msg);
+        assertTrue(error("parallel.bucketMb = 0").contains("parallel.bucketMb"));
+    }
+
+    @Test
+    void parallelKeysHaveDefaultsAndReachTheCommunicator() throws IOException {
+        SpindleConfig.Parallel d = ConfigLoader.load(write(""), List.of()).parallel();
+        assertEquals(new SpindleConfig.Parallel(1, 1, 4, WirePrecision.FLOAT32, 120, 3, 10), d);
+        SpindleConfig.Parallel p = ConfigLoader.load(write("parallel { gradPrecision = bfloat16, timeoutSeconds = 7 }"),
+                List.of("parallel.attempts=5", "parallel.retryBackoffSeconds=0")).parallel();
+        assertEquals(WirePrecision.BFLOAT16, p.gradPrecision());
+        assertEquals(Duration.ofSeconds(7), p.comm().ioTimeout());
+        assertEquals(Duration.ofSeconds(7), p.comm().connectTimeout());
+        assertEquals(5, p.attempts());
+        assertEquals(Duration.ZERO, p.backoff(3));
+        assertEquals(List.of(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(40)),
+                List.of(d.backoff(1), d.backoff(2), d.backoff(3)), "the backoff doubles after every failure");
+        assertEquals(Duration.ofHours(1), d.backoff(40), "and stops growing at an hour");
+    }
+
+    /** The error for {@code config} contains every one of {@code parts}. */
+    private void refusedNaming(String config, String... parts) throws IOException {
+        String msg = error(config);
+        for (String part : parts) assertTrue(msg.contains(part), "\"" + part + "\" in: " + msg);
+    }
+
+    @Test
+    void badParallelValuesNameKeyValueAndFix() throws IOException {
+        refusedNaming("parallel.gradPrecision = fp8", "parallel.gradPrecision=\"fp8\"", "bfloat16");
+        refusedNaming("parallel.timeoutSeconds = 0", "parallel.timeoutSeconds=0", "positive");
+        refusedNaming("parallel.timeoutSeconds = 100000", "parallel.timeoutSeconds=100000", "86400");
+        refusedNaming("parallel.attempts = 0", "parallel.attempts=0", "positive");
+        refusedNaming("parallel.attempts = 1000", "parallel.attempts=1000", "1 to 100");
+        refusedNaming("parallel.retryBackoffSeconds = -1", "parallel.retryBackoffSeconds=-1", "0 to 3600");
+        refusedNaming("mesh.dp = 2", "mesh.dp", "write parallel.dp instead");
     }
 
     @Test
@@ -151,6 +186,7 @@ class ConfigLoaderTest {
         }
         assertEquals("hybrid-auon", ConfigLoader.load(new File(confDir, "optim-hybrid-auon.conf"), List.of())
                 .optim().name());
+        assertEquals(2, ConfigLoader.load(new File(confDir, "tiny-dp2.conf"), List.of()).parallel().dp());
     }
 
     @Test

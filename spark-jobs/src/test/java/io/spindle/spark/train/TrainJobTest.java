@@ -2,7 +2,6 @@ package io.spindle.spark.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spindle.spark.SpindleMain;
-import io.spindle.spark.config.ConfigException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +18,6 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -140,7 +138,7 @@ class TrainJobTest {
                 "run.dir=\"" + dir.resolve("dp1").toUri() + "\""}, common)), one.toString());
         ByteArrayOutputStream two = new ByteArrayOutputStream();
         assertEquals(0, run(two, concat(new String[]{"train", conf.toString(), "--set",
-                "run.dir=\"" + dir.resolve("dp2").toUri() + "\"", "--set", "mesh.dp=2"}, common)), two.toString());
+                "run.dir=\"" + dir.resolve("dp2").toUri() + "\"", "--set", "parallel.dp=2"}, common)), two.toString());
         assertTrue(two.toString().contains("2 rank(s)"), two.toString());
         assertTrue(Files.exists(dir.resolve("dp2/checkpoints/step-8/manifest.json")));
         List<Map<String, Object>> rows = metrics("dp2");
@@ -164,16 +162,12 @@ class TrainJobTest {
     }
 
     @Test
-    void aLocalMasterWithFewerThreadsThanRanksIsRefused() {
-        TrainJob.checkLocalSlots("local[2]", 2);
-        TrainJob.checkLocalSlots("spark://master:7077", 64);
-        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.checkLocalSlots("local", 2));
-        assertTrue(e.getMessage().contains("spark.master") && e.getMessage().contains("local[2]"), e.getMessage());
-        assertThrows(ConfigException.class, () -> TrainJob.checkLocalSlots("local[3,2]", 4));
+    void aLocalMasterWithFewerThreadsThanRanksIsRefusedBeforeAnyWork() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertEquals(2, run(out, "train", conf.toString(), "--set", "spark.master=\"local[1]\"", "--set", "mesh.dp=2",
+        assertEquals(2, run(out, "train", conf.toString(), "--set", "spark.master=\"local[1]\"", "--set", "parallel.dp=2",
                 "--set", "run.dir=\"" + dir.resolve("slots").toUri() + "\""));
         assertFalse(Files.exists(dir.resolve("slots/checkpoints")));
+        assertFalse(Files.exists(dir.resolve("slots/data")), "no data was prepared");
     }
 
     @Test
@@ -181,7 +175,7 @@ class TrainJobTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(2, run(out, "train", conf.toString(), "--set", "train.stpes=3"));
         assertEquals(2, run(out, "train", dir.resolve("missing.conf").toString()));
-        assertEquals(2, run(out, "train", conf.toString(), "--set", "mesh.dp=3"), "train.batch=4 is not divisible by 3");
+        assertEquals(2, run(out, "train", conf.toString(), "--set", "parallel.dp=3"), "train.batch=4 is not divisible by 3");
         assertEquals(2, run(out, "eval", dir.resolve("no-such-run").toString()));
         assertFalse(Files.exists(dir.resolve("no-such-run")));
     }
