@@ -20,7 +20,9 @@ import java.util.Arrays;
  * recurrent path against re-running the whole prefix for every new token.
  *
  * <p>Training: 2 sequences of L = 256, 1024, 4096 (the tokens grow with L, so a linear-time mixer
- * takes 4× per step of L); median of {@code reps} forward+backward passes after warm-up; prints
+ * takes 4× per step of L); median of {@code --reps} (3) forward+backward passes after two warm-up
+ * passes; attention only up to {@code --attention-max-seq} (1024: its per-head products take
+ * minutes per pass at 4096 on this machine); prints
  * {@code RESULT mixer=… seq=… ms=… ratio_to_prev=…}. Generation: one sequence, {@code GEN_TOKENS}
  * tokens; the recurrent path calls {@code step} per token, the other re-runs {@code forward} over
  * the prefix and keeps its last row (what a model without a state has to do); prints
@@ -36,12 +38,24 @@ public final class SequenceMixerBench {
     private SequenceMixerBench() {}
 
     public static void main(String[] args) {
-        int reps = args.length == 2 && args[0].equals("--reps") ? Integer.parseInt(args[1]) : 5;
+        int reps = 3;
+        int attentionMaxSeq = 1024;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--reps" -> reps = Integer.parseInt(args[i + 1]);
+                case "--attention-max-seq" -> attentionMaxSeq = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("usage: SequenceMixerBench [--reps N] [--attention-max-seq L]");
+            }
+        }
         BenchEnvironment.print();
         Initializer init = Initializer.normal(0.02);
         for (String name : new String[] {"attention", "s4d", "mamba"}) {
             double prev = Double.NaN;
             for (int seq : LENGTHS) {
+                if (name.equals("attention") && seq > attentionMaxSeq) {
+                    System.out.printf("SKIP mixer=attention seq=%d (above --attention-max-seq %d)%n", seq, attentionMaxSeq);
+                    continue;
+                }
                 SequenceMixer mixer = built(name, init);
                 INDArray x = Nd4j.randn(DataType.FLOAT, (long) BATCH * seq, D_MODEL);
                 INDArray dy = Nd4j.randn(DataType.FLOAT, (long) BATCH * seq, D_MODEL);

@@ -56,15 +56,8 @@ final class KanSsmCases {
         ParameterSet params = new ParameterSet();
         GrKanFfn ffn = new GrKanFfn(params, "ffn", x.features(), (int) LayerConformance.number(c, "hidden", null),
                 (int) LayerConformance.number(c, "groups", null), UNUSED_INIT, UNUSED_INIT);
-        Map<String, String> names = new LinkedHashMap<>();
-        names.put("num1", "ffn.rational1.num");
-        names.put("den1", "ffn.rational1.den");
-        names.put("w1", "ffn.fc1");
-        names.put("b1", "ffn.fc1_bias");
-        names.put("num2", "ffn.rational2.num");
-        names.put("den2", "ffn.rational2.den");
-        names.put("w2", "ffn.fc2");
-        names.put("b2", "ffn.fc2_bias");
+        Map<String, String> names = prefixed("ffn.", "num1", "rational1.num", "den1", "rational1.den", "w1", "fc1",
+                "b1", "fc1_bias", "num2", "rational2.num", "den2", "rational2.den", "w2", "fc2", "b2", "fc2_bias");
         return LayerConformance.run(c, x, params, names, ffn::forward, ffn::backward);
     }
 
@@ -77,9 +70,8 @@ final class KanSsmCases {
         int batch = (int) u.size(0), channels = (int) u.size(1), seq = (int) u.size(2);
         ParameterSet params = new ParameterSet();
         S4D layer = new S4D(params, "s4d", channels, (int) LayerConformance.number(c, "N", null), S4DKernel.Init.LIN);
-        Map<String, String> names = new LinkedHashMap<>();
-        for (String p : new String[] {"log_dt", "log_A_real", "A_imag", "C_re", "C_im"}) names.put(p, "s4d." + p);
-        names.put("Dskip", "s4d.D");
+        Map<String, String> names = prefixed("s4d.", "log_dt", "log_dt", "log_A_real", "log_A_real", "A_imag", "A_imag",
+                "C_re", "C_re", "C_im", "C_im", "Dskip", "D");
         LayerConformance.loadParams(c, params, names);
 
         INDArray y = channelsFromRows(layer.forward(rowsFromChannels(u), batch, seq), batch, seq);
@@ -139,17 +131,17 @@ final class KanSsmCases {
                 (int) LayerConformance.number(c, "dt_rank", null));
         ParameterSet params = new ParameterSet();
         MambaMixer block = new MambaMixer(params, "mamba", shape, UNUSED_INIT, UNUSED_INIT);
-        Map<String, String> names = new LinkedHashMap<>();
-        names.put("in_proj", "mamba.in_proj");
-        names.put("conv_w", "mamba.conv_w");
-        names.put("conv_b", "mamba.conv_b");
-        names.put("x_proj", "mamba.x_proj");
-        names.put("dt_proj_w", "mamba.dt_proj");
-        names.put("dt_proj_b", "mamba.dt_bias");
-        names.put("A_log", "mamba.A_log");
-        names.put("Dskip", "mamba.D");
-        names.put("out_proj", "mamba.out_proj");
+        Map<String, String> names = prefixed("mamba.", "in_proj", "in_proj", "conv_w", "conv_w", "conv_b", "conv_b",
+                "x_proj", "x_proj", "dt_proj_w", "dt_proj", "dt_proj_b", "dt_bias", "A_log", "A_log", "Dskip", "D",
+                "out_proj", "out_proj");
         return LayerConformance.run(c, x, params, names, in -> block.forward(in, x.batch(), x.seq()), block::backward);
+    }
+
+    /** Case name → Spindle name from pairs (case name, name under {@code prefix}), in order. */
+    private static Map<String, String> prefixed(String prefix, String... pairs) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) names.put(pairs[i], prefix + pairs[i + 1]);
+        return names;
     }
 
     private static float[] param(LayerCase c, String name, long... shape) {
