@@ -59,7 +59,8 @@ public final class Blas {
             throw new IllegalArgumentException("gemm needs 2-D arrays with contiguous rows, got shape "
                     + java.util.Arrays.toString(x.shape()) + " stride " + java.util.Arrays.toString(x.stride()));
         }
-        return (int) x.stride(0);
+        // ND4J gives a single row the row stride 1; BLAS only needs a leading dimension ≥ its columns
+        return x.size(0) == 1 ? (int) x.size(1) : (int) x.stride(0);
     }
 
     /**

@@ -40,12 +40,12 @@ final class KanSsmCases {
         };
     }
 
-    /** num [groups, 6], den [groups, 4] over x's last axis. */
+    /** num [groups, 6], den [groups, 4] over x's last axis; groups = num's rows. */
     private static LayerResult rational(LayerCase c) {
         LayerConformance.Activations x = LayerConformance.Activations.of(c);
         ParameterSet params = new ParameterSet();
-        GroupRational unit = new GroupRational(params, "rational", x.features(),
-                (int) LayerConformance.number(c, "groups", null), RationalStart.IDENTITY);
+        GroupRational unit = new GroupRational(params, "rational", x.features(), (int) size(c, "num", 0),
+                RationalStart.IDENTITY);
         return LayerConformance.run(c, x, params, Map.of("num", "rational.num", "den", "rational.den"),
                 unit::forward, unit::backward);
     }
@@ -54,32 +54,24 @@ final class KanSsmCases {
     private static LayerResult grKanFfn(LayerCase c) {
         LayerConformance.Activations x = LayerConformance.Activations.of(c);
         ParameterSet params = new ParameterSet();
-        GrKanFfn ffn = new GrKanFfn(params, "ffn", x.features(), (int) LayerConformance.number(c, "hidden", null),
-                (int) LayerConformance.number(c, "groups", null), UNUSED_INIT, UNUSED_INIT);
-        Map<String, String> names = new LinkedHashMap<>();
-        names.put("num1", "ffn.rational1.num");
-        names.put("den1", "ffn.rational1.den");
-        names.put("w1", "ffn.fc1");
-        names.put("b1", "ffn.fc1_bias");
-        names.put("num2", "ffn.rational2.num");
-        names.put("den2", "ffn.rational2.den");
-        names.put("w2", "ffn.fc2");
-        names.put("b2", "ffn.fc2_bias");
+        GrKanFfn ffn = new GrKanFfn(params, "ffn", x.features(), (int) size(c, "w1", 0), (int) size(c, "num1", 0),
+                UNUSED_INIT, UNUSED_INIT);
+        Map<String, String> names = prefixed("ffn.", "num1", "rational1.num", "den1", "rational1.den", "w1", "fc1",
+                "b1", "fc1_bias", "num2", "rational2.num", "den2", "rational2.den", "w2", "fc2", "b2", "fc2_bias");
         return LayerConformance.run(c, x, params, names, ffn::forward, ffn::backward);
     }
 
     /**
-     * u [B, H, L]; outputs kernel [H, L] and output [B, H, L], each with its own upstream. A state
-     * size N in the config gives N/2 modes (the params' second axis).
+     * u [B, H, L]; outputs kernel [H, L] and output [B, H, L], each with its own upstream; N/2
+     * modes per channel (the params' second axis).
      */
     private static LayerResult s4d(LayerCase c) {
         INDArray u = input(c, "u", 3);
         int batch = (int) u.size(0), channels = (int) u.size(1), seq = (int) u.size(2);
         ParameterSet params = new ParameterSet();
-        S4D layer = new S4D(params, "s4d", channels, (int) LayerConformance.number(c, "N", null), S4DKernel.Init.LIN);
-        Map<String, String> names = new LinkedHashMap<>();
-        for (String p : new String[] {"log_dt", "log_A_real", "A_imag", "C_re", "C_im"}) names.put(p, "s4d." + p);
-        names.put("Dskip", "s4d.D");
+        S4D layer = new S4D(params, "s4d", channels, 2 * (int) size(c, "log_A_real", 1), S4DKernel.Init.LIN);
+        Map<String, String> names = prefixed("s4d.", "log_dt", "log_dt", "log_A_real", "log_A_real", "A_imag", "A_imag",
+                "C_re", "C_re", "C_im", "C_im", "Dskip", "D");
         LayerConformance.loadParams(c, params, names);
 
         INDArray y = channelsFromRows(layer.forward(rowsFromChannels(u), batch, seq), batch, seq);
@@ -131,25 +123,41 @@ final class KanSsmCases {
         return new LayerResult(Map.of("output", y), grads);
     }
 
-    /** x [B, L, d_model]; config d_inner, d_state, d_conv, dt_rank; dt_proj's bias is the scan's delta_bias. */
+    /**
+     * x [B, L, d_model]; d_inner, d_state from A_log, d_conv from conv_w, dt_rank from dt_proj_w;
+     * dt_proj's bias is the scan's delta_bias.
+     */
     private static LayerResult mambaBlock(LayerCase c) {
         LayerConformance.Activations x = LayerConformance.Activations.of(c);
-        MambaMixer.Shape shape = new MambaMixer.Shape(x.features(), (int) LayerConformance.number(c, "d_inner", null),
-                (int) LayerConformance.number(c, "d_state", null), (int) LayerConformance.number(c, "d_conv", null),
-                (int) LayerConformance.number(c, "dt_rank", null));
+        MambaMixer.Shape shape = new MambaMixer.Shape(x.features(), (int) size(c, "A_log", 0), (int) size(c, "A_log", 1),
+                (int) size(c, "conv_w", 1), (int) size(c, "dt_proj_w", 1));
         ParameterSet params = new ParameterSet();
         MambaMixer block = new MambaMixer(params, "mamba", shape, UNUSED_INIT, UNUSED_INIT);
-        Map<String, String> names = new LinkedHashMap<>();
-        names.put("in_proj", "mamba.in_proj");
-        names.put("conv_w", "mamba.conv_w");
-        names.put("conv_b", "mamba.conv_b");
-        names.put("x_proj", "mamba.x_proj");
-        names.put("dt_proj_w", "mamba.dt_proj");
-        names.put("dt_proj_b", "mamba.dt_bias");
-        names.put("A_log", "mamba.A_log");
-        names.put("Dskip", "mamba.D");
-        names.put("out_proj", "mamba.out_proj");
+        Map<String, String> names = prefixed("mamba.", "in_proj", "in_proj", "conv_w", "conv_w", "conv_b", "conv_b",
+                "x_proj", "x_proj", "dt_proj_w", "dt_proj", "dt_proj_b", "dt_bias", "A_log", "A_log", "Dskip", "D",
+                "out_proj", "out_proj");
         return LayerConformance.run(c, x, params, names, in -> block.forward(in, x.batch(), x.seq()), block::backward);
+    }
+
+    /**
+     * Axis {@code axis} of param {@code name}: sizes are read from the params themselves (the
+     * config repeats them), so a case is built at exactly its tensors' shapes.
+     */
+    private static long size(LayerCase c, String name, int axis) {
+        INDArray p = c.params().get(name);
+        if (p == null) throw new IllegalArgumentException(c.layer() + " case has no param '" + name + "'");
+        if (p.rank() <= axis) {
+            throw new IllegalArgumentException(c.layer() + " param " + name + " has shape " + Arrays.toString(p.shape())
+                    + ", expected at least " + (axis + 1) + " axes");
+        }
+        return p.size(axis);
+    }
+
+    /** Case name → Spindle name from pairs (case name, name under {@code prefix}), in order. */
+    private static Map<String, String> prefixed(String prefix, String... pairs) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) names.put(pairs[i], prefix + pairs[i + 1]);
+        return names;
     }
 
     private static float[] param(LayerCase c, String name, long... shape) {

@@ -79,7 +79,8 @@ public final class ChannelBias {
     }
 
     private void requireRows(INDArray a) {
-        if (a.rank() != 2 || a.size(1) != channels || a.stride(0) != channels || a.stride(1) != 1) {
+        // a single row may carry any row stride (ND4J normalizes strides of size-1 axes)
+        if (a.rank() != 2 || a.size(1) != channels || a.stride(1) != 1 || (a.size(0) > 1 && a.stride(0) != channels)) {
             throw new IllegalArgumentException(bias.name() + ": expected a c-order [rows, " + channels + "] array, got shape "
                     + java.util.Arrays.toString(a.shape()));
         }

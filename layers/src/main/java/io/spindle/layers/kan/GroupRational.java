@@ -153,7 +153,7 @@ public final class GroupRational {
 
     /**
      * With y = P/Q and g = dy: dx = g/Q (P' − y Q'), Q' = sign(x) dQ/d|x|;
-     * da_i = Σ g/Q x^i and, with S_j = Σ g y/Q |x|^j, db_j = −sign(b_j) S_j (taken in
+     * da_i = Σ g/Q x^i and, with S_j = Σ g y/Q |x|^j, db_j = −sign(b_j) S_j (sign(±0) = ±1; taken in
      * {@link #addCoefficientGradients}). The ten sums run per channel here.
      */
     private void backwardGroup(Scratch s, int from, int to, float[] a, float[] b, int g) {
@@ -215,7 +215,9 @@ public final class GroupRational {
             }
             for (int j = 0; j < DEN; j++) {
                 int at = dOff + g * DEN + j;
-                double d = -Math.signum(rawDen[g * DEN + j]) * total[g * TERMS + NUM + j];
+                // sign(b) with sign(±0) = ±1, as KAT's kernel (copysign): a denominator that starts
+                // at 0, as the identity start's does, still learns
+                double d = -Math.copySign(1.0, rawDen[g * DEN + j]) * total[g * TERMS + NUM + j];
                 dg.put(at, (float) (dg.get(at) + d));
             }
         }
@@ -253,7 +255,8 @@ public final class GroupRational {
     }
 
     private void requireShape(INDArray x) {
-        if (x.rank() != 2 || x.size(1) != channels || x.stride(1) != 1 || x.stride(0) != channels) {
+        // a single row may carry any row stride (ND4J normalizes strides of size-1 axes)
+        if (x.rank() != 2 || x.size(1) != channels || x.stride(1) != 1 || (x.size(0) > 1 && x.stride(0) != channels)) {
             throw new IllegalArgumentException(num.name() + ": input must be a c-order [rows, " + channels
                     + "] array, got shape " + java.util.Arrays.toString(x.shape()));
         }

@@ -1,5 +1,7 @@
 package io.spindle.layers.model;
 
+import java.util.List;
+
 /**
  * The shape of a decoder-only language model. Field names are the config keys
  * ({@code model.<field>}); every check names the key, the bad value and a fix, because a wrong
@@ -15,9 +17,23 @@ package io.spindle.layers.model;
  * @param ropeBase  RoPE frequency base (10000 in Su et al. 2021)
  * @param normEps   RMSNorm epsilon
  * @param initStd   standard deviation of the normal initialization of matrices, embedding and head
+ * @param mixers    the sequence mixer of each block ({@link #MIXERS}); empty means attention in every block
+ * @param ffn       the feed-forward of every block ({@link #FFNS})
  */
 public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
-                          int maxSeq, double ropeBase, double normEps, double initStd) {
+                          int maxSeq, double ropeBase, double normEps, double initStd, List<String> mixers, String ffn) {
+    /** Sequence mixers a block can have: causal attention, Mamba (standard shape), S4D (N = 64, S4D-Lin). */
+    public static final List<String> MIXERS = List.of("attention", "mamba", "s4d");
+    /** Feed-forwards a block can have: SwiGLU, or KAT's GR-KAN with {@link #GR_KAN_GROUPS} groups. */
+    public static final List<String> FFNS = List.of("swiglu", "gr-kan");
+    /** KAT's default number of rational groups. */
+    public static final int GR_KAN_GROUPS = 8;
+
+    /** Attention and SwiGLU in every block: the baseline decoder. */
+    public ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
+                       int maxSeq, double ropeBase, double normEps, double initStd) {
+        this(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, List.of(), "swiglu");
+    }
 
     public ModelConfig {
         if (flavor == null || flavor.isBlank()) {
@@ -47,6 +63,36 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
         if (!(initStd > 0) || !(initStd < 1)) {
             throw new IllegalArgumentException("model.initStd=" + initStd + " must be in (0, 1); 0.02 is usual");
         }
+        mixers = List.copyOf(mixers == null ? List.of() : mixers);
+        if (!mixers.isEmpty() && mixers.size() != layers) {
+            throw new IllegalArgumentException("model.mixers has " + mixers.size() + " entries but model.layers=" + layers
+                    + "; give one mixer per layer, e.g. [" + String.join(", ", java.util.Collections.nCopies(layers, "mamba"))
+                    + "], or leave it empty for attention everywhere");
+        }
+        for (String m : mixers) {
+            if (!MIXERS.contains(m)) {
+                throw new IllegalArgumentException("model.mixers has '" + m + "'; each entry must be one of " + MIXERS);
+            }
+        }
+        if (!FFNS.contains(ffn)) {
+            throw new IllegalArgumentException("model.ffn=\"" + ffn + "\" must be one of " + FFNS);
+        }
+        if (ffn.equals("gr-kan") && (dModel % GR_KAN_GROUPS != 0 || ffnHidden % GR_KAN_GROUPS != 0)) {
+            throw new IllegalArgumentException("model.ffn=gr-kan shares rational coefficients over " + GR_KAN_GROUPS
+                    + " channel groups, so model.dModel=" + dModel + " and model.ffnHidden=" + ffnHidden
+                    + " must both be multiples of " + GR_KAN_GROUPS);
+        }
+    }
+
+    /** The sequence mixer of block {@code layer}. */
+    public String mixer(int layer) {
+        return mixers.isEmpty() ? "attention" : mixers.get(layer);
+    }
+
+    /** Whether some block has a state-space mixer, whose generation runs token by token from a state. */
+    public boolean hasRecurrentMixers() {
+        for (int i = 0; i < layers; i++) if (!mixer(i).equals("attention")) return true;
+        return false;
     }
 
     private static void positive(String field, int value, String hint) {
@@ -61,7 +107,8 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
     /** The number of trainable scalars the model built from this config holds. */
     public long parameterCount() {
         long d = dModel;
-        long perBlock = 2 * d + 4 * d * d + 3 * d * ffnHidden;
-        return 2L * vocabSize * d + layers * perBlock + d;
+        long total = 2L * vocabSize * d + d;
+        for (int i = 0; i < layers; i++) total += TransformerBlock.parameterCount(this, i);
+        return total;
     }
 }

@@ -7,6 +7,7 @@ import io.spindle.layers.embedding.TokenEmbedding;
 import io.spindle.layers.linear.Linear;
 import io.spindle.layers.loss.SoftmaxCrossEntropy;
 import io.spindle.layers.norm.RMSNorm;
+import io.spindle.layers.ssm.RecurrentMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,7 @@ public final class TransformerLM {
         this.embed = new TokenEmbedding(params, "embed.weight", config.vocabSize(), config.dModel(), init);
         this.blocks = new TransformerBlock[config.layers()];
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new TransformerBlock(params, "blocks." + i, config);
+            blocks[i] = new TransformerBlock(params, "blocks." + i, config, i);
         }
         this.finalNorm = new RMSNorm(params, "final_norm.weight", config.dModel(), config.normEps());
         this.head = new Linear(params, "head.weight", config.dModel(), config.vocabSize(), ParameterRole.HEAD, init);
@@ -84,6 +85,48 @@ public final class TransformerLM {
         INDArray x = embed.forward(inputs);
         for (TransformerBlock block : blocks) x = block.forward(x, batch, seq);
         return head.forward(finalNorm.forward(x));
+    }
+
+    /**
+     * Starts generating {@code batch} sequences token by token: state-space blocks carry their
+     * recurrent state (O(1) per token, no limit on length), attention blocks re-run over their
+     * last {@code window} inputs (at most model.maxSeq).
+     */
+    public Generation startGeneration(int batch, int window) {
+        if (batch <= 0) throw new IllegalArgumentException("batch=" + batch + " must be positive");
+        RecurrentMixer.State[] states = new RecurrentMixer.State[blocks.length];
+        for (int i = 0; i < blocks.length; i++) states[i] = blocks[i].startGeneration(batch, window);
+        readyForBackward = false;
+        return new Generation(batch, states);
+    }
+
+    /** The state of a generation: one mixer state per block. */
+    public static final class Generation {
+        private final int batch;
+        private final RecurrentMixer.State[] states;
+
+        private Generation(int batch, RecurrentMixer.State[] states) {
+            this.batch = batch;
+            this.states = states;
+        }
+
+        public int batch() { return batch; }
+    }
+
+    /**
+     * Feeds one token per sequence ({@code tokens}, one id each) and returns the next-token logits
+     * [batch, vocab], a new array; advances {@code generation}. Equal to {@link #forwardLogits}'s
+     * last rows for the same prefix while the prefix fits in the attention window.
+     */
+    public INDArray nextLogits(int[] tokens, Generation generation) {
+        if (tokens.length != generation.batch) {
+            throw new IllegalArgumentException("nextLogits needs one token per sequence (" + generation.batch + "), got "
+                    + tokens.length);
+        }
+        readyForBackward = false;
+        INDArray x = embed.forward(tokens).dup();
+        for (int i = 0; i < blocks.length; i++) x = blocks[i].step(x, generation.states[i]);
+        return head.forward(finalNorm.forward(x)).dup();
     }
 
     private void checkShape(String what, int[] ids, int batch, int seq) {

@@ -171,9 +171,11 @@ public final class MambaMixer implements RecurrentMixer {
         return inProj.backward(dXz);
     }
 
+    /** A zero state; the small parameters are copied in once, as they do not change while generating. */
     @Override
     public State start(int batch) {
-        return new Recurrent(conv.newWindow(batch), scan.newState(batch));
+        return new Recurrent(conv.newWindow(batch), scan.newState(batch), values(convW), values(convB),
+                negExp(values(aLog)), values(skip), values(dtBias));
     }
 
     @Override
@@ -192,7 +194,7 @@ public final class MambaMixer implements RecurrentMixer {
             System.arraycopy(xzF, s * 2 * dInner + dInner, zs, s * dInner, dInner);
         }
         float[] xcF = new float[batch * dInner];
-        conv.step(st.window, xs, values(convW), values(convB), batch, xcF);
+        conv.step(st.window, xs, st.convW, st.convB, batch, xcF);
         INDArray xcArr = Buffers.zeros(batch, dInner);
         put(xcF, xcArr);
         INDArray xdblArr = xProj.forward(xcArr);
@@ -204,13 +206,14 @@ public final class MambaMixer implements RecurrentMixer {
             System.arraycopy(xdblF, s * xWidth + r + n, cs, s * n, n);
         }
         float[] out = new float[batch * dInner];
-        scan.step(st.scan, xcF, delta, zs, bs, cs, negExp(values(aLog)), values(skip), values(dtBias), out);
+        scan.step(st.scan, xcF, delta, zs, bs, cs, st.a, st.skip, st.dtBias, out);
         INDArray yArr = Buffers.zeros(batch, dInner);
         put(out, yArr);
         return outProj.forward(yArr);
     }
 
-    private record Recurrent(float[] window, ScanState scan) implements State {
+    private record Recurrent(float[] window, ScanState scan, float[] convW, float[] convB, float[] a, float[] skip,
+                             float[] dtBias) implements State {
         @Override
         public int batch() { return scan.batch(); }
     }

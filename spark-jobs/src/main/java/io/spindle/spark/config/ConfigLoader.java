@@ -134,17 +134,23 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("model.flavor=\"" + flavorName + "\": " + e.getMessage());
         }
+        int layers = c.hasPath("model.layers") ? r.positiveInt("model.layers") : flavor.layers();
+        // one name for every layer, or one per layer
+        List<String> mixers = r.names("model.mixers");
+        if (mixers.size() == 1) mixers = java.util.Collections.nCopies(layers, mixers.get(0));
+        String ffn = r.oneOf("model.ffn", ModelConfig.FFNS.toArray(new String[0]));
         try {
             return new ModelConfig(flavorName,
                     c.hasPath("model.vocabSize") ? r.positiveInt("model.vocabSize") : flavor.vocabSize(),
                     c.hasPath("model.dModel") ? r.positiveInt("model.dModel") : flavor.dModel(),
-                    c.hasPath("model.layers") ? r.positiveInt("model.layers") : flavor.layers(),
+                    layers,
                     c.hasPath("model.heads") ? r.positiveInt("model.heads") : flavor.heads(),
                     c.hasPath("model.ffnHidden") ? r.positiveInt("model.ffnHidden") : flavor.ffnHidden(),
                     c.hasPath("model.maxSeq") ? r.positiveInt("model.maxSeq") : flavor.maxSeq(),
                     c.hasPath("model.ropeBase") ? r.positiveDouble("model.ropeBase") : flavor.ropeBase(),
                     c.hasPath("model.normEps") ? r.positiveDouble("model.normEps") : flavor.normEps(),
-                    c.hasPath("model.initStd") ? r.positiveDouble("model.initStd") : flavor.initStd());
+                    c.hasPath("model.initStd") ? r.positiveDouble("model.initStd") : flavor.initStd(),
+                    mixers, ffn);
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {

@@ -33,6 +33,16 @@ final class TypedReader {
         }
     }
 
+    /** A name or a list of names (possibly empty), e.g. {@code key = mamba} or {@code key = [mamba, attention]}. */
+    List<String> names(String key) {
+        if (c.getValue(key).valueType() == ConfigValueType.STRING) return List.of(c.getString(key));
+        try {
+            return c.getStringList(key);
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a name or a list of names, e.g. " + key + " = [\"a\", \"b\"]");
+        }
+    }
+
     int intValue(String key) {
         long v = longValue(key);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {

@@ -10,9 +10,10 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Samples text from a byte-level model: temperature and top-k sampling, one token at a time,
- * re-reading the last {@code context} tokens for each (no KV cache: at the sizes Spindle trains
- * on one machine this is milliseconds per token). Deterministic for a given seed.
+ * Samples text from a byte-level model: temperature and top-k sampling, one token at a time.
+ * An attention-only model re-reads the last {@code context} tokens for each (no KV cache: at the
+ * sizes Spindle trains on one machine this is milliseconds per token); a model with state-space
+ * blocks (Mamba, S4D) advances their recurrent states instead. Deterministic for a given seed.
  */
 public final class TextGenerator {
     private final TransformerLM model;
@@ -34,6 +35,7 @@ public final class TextGenerator {
         int length = promptIds.length;
         if (length == 0) ids[length++] = ByteTokenizer.END_OF_TEXT; // start as at a document boundary
         SplittableRandom random = new SplittableRandom(seed);
+        if (model.config().hasRecurrentMixers()) return recurrent(ids, length, tokens, temperature, topK, random);
         int produced = 0;
         while (produced < tokens && length < ids.length) {
             int from = Math.max(0, length - context);
@@ -43,6 +45,26 @@ public final class TextGenerator {
             if (next == ByteTokenizer.END_OF_TEXT) break;
             ids[length++] = next;
             produced++;
+        }
+        return tokenizer.decode(Arrays.copyOf(ids, length));
+    }
+
+    /**
+     * Generation through the state-space blocks' recurrent states: the prompt is fed one token at a
+     * time, then each sampled token; O(1) per token in those blocks (attention blocks re-run over
+     * their last {@code context} inputs).
+     */
+    private String recurrent(int[] ids, int length, int tokens, double temperature, int topK, SplittableRandom random) {
+        TransformerLM.Generation generation = model.startGeneration(1, context);
+        INDArray logits = null;
+        for (int i = 0; i < length; i++) logits = model.nextLogits(new int[] {ids[i]}, generation);
+        int produced = 0;
+        while (produced < tokens && length < ids.length) {
+            int next = sample(logits, 0, temperature, topK, random);
+            if (next == ByteTokenizer.END_OF_TEXT) break;
+            ids[length++] = next;
+            produced++;
+            logits = model.nextLogits(new int[] {next}, generation);
         }
         return tokenizer.decode(Arrays.copyOf(ids, length));
     }
