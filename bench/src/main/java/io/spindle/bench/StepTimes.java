@@ -28,6 +28,29 @@ record StepTimes(String name, double[] millis) {
         return new StepTimes(name, ms);
     }
 
+    /**
+     * Several workloads timed in alternating rounds (one call of each per round) after a shared
+     * warmup of {@link #MIN_WARMUP_SECONDS}, so that a change in machine load hits all of them alike;
+     * one {@link StepTimes} per workload, in argument order.
+     */
+    static StepTimes[] interleaved(int rounds, Runnable... workloads) {
+        long warmupStart = System.nanoTime();
+        for (int i = 0; i < 2 || System.nanoTime() - warmupStart < MIN_WARMUP_SECONDS * 1e9; i++) {
+            for (Runnable w : workloads) w.run();
+        }
+        double[][] ms = new double[workloads.length][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < workloads.length; k++) {
+                long t0 = System.nanoTime();
+                workloads[k].run();
+                ms[k][r] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        StepTimes[] out = new StepTimes[workloads.length];
+        for (int k = 0; k < workloads.length; k++) out[k] = new StepTimes("workload " + k, ms[k]);
+        return out;
+    }
+
     double median() { return quantile(0.5); }
 
     double p90() { return quantile(0.9); }

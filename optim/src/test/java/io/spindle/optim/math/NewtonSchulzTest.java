@@ -28,6 +28,42 @@ class NewtonSchulzTest {
         }
     }
 
+    /** Gram matrices wider than one mirroring tile (64), odd sizes, and 1 or 2 iterations (the ping-pong's parities). */
+    @Test
+    void matchesTripleLoopAcrossMirrorTilesForEveryIterationCount() {
+        SplittableRandom random = new SplittableRandom(13);
+        for (int[] shape : new int[][] {{70, 131}, {131, 70}, {129, 129}}) {
+            double[][] g = ReferenceMath.gaussian(random, shape[0], shape[1]);
+            for (int steps : new int[] {1, 2, 5}) {
+                double err = ReferenceMath.maxAbsDiff(ReferenceMath.newtonSchulz(g, steps),
+                        NewtonSchulz.orthogonalize(ReferenceMath.toFloat(g), steps));
+                assertTrue(err < 3e-5, shape[0] + "x" + shape[1] + " steps " + steps + " max abs err " + err);
+            }
+        }
+    }
+
+    /** A transposed view (column-major strides) and a row view with an offset give the same result as a copy. */
+    @Test
+    void acceptsViewsWithAnyStridesAndOffset() {
+        double[][] g = ReferenceMath.gaussian(new SplittableRandom(17), 30, 80);
+        double[][] want = ReferenceMath.newtonSchulz(ReferenceMath.transpose(g), 5);
+        INDArray transposedView = ReferenceMath.toFloat(g).transpose();
+        assertTrue(ReferenceMath.maxAbsDiff(want, NewtonSchulz.orthogonalize(transposedView, 5)) < 2e-5);
+        INDArray stacked = Nd4j.concat(0, Nd4j.ones(DataType.FLOAT, 3, 80), ReferenceMath.toFloat(g));
+        INDArray rowsView = stacked.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 33),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        assertTrue(rowsView.offset() > 0);
+        assertTrue(ReferenceMath.maxAbsDiff(ReferenceMath.newtonSchulz(g, 5), NewtonSchulz.orthogonalize(rowsView, 5)) < 2e-5);
+    }
+
+    @Test
+    void halfPrecisionInputIsComputedInFloat32AndReturnedAsHalf() {
+        double[][] g = ReferenceMath.gaussian(new SplittableRandom(19), 8, 12);
+        INDArray got = NewtonSchulz.orthogonalize(ReferenceMath.toFloat(g).castTo(DataType.HALF), 5);
+        assertEquals(DataType.HALF, got.dataType());
+        assertTrue(ReferenceMath.maxAbsDiff(ReferenceMath.newtonSchulz(g, 5), got) < 5e-3);
+    }
+
     @Test
     void float64InputIsComputedInFloat64() {
         double[][] g = ReferenceMath.gaussian(new SplittableRandom(3), 6, 10);
