@@ -94,39 +94,45 @@ public final class NewtonSchulz {
     /**
      * One pass over the upper triangle of the Gram matrix A [n, n] that {@code syrk} wrote: copies it
      * to the lower triangle (the next {@code syrk} reads A whole) and writes P = a I + b A into P's
-     * upper triangle. Tiled so the transposed writes stay in cache.
+     * upper triangle.
      */
     private static void mirrorUpperAndStartPolynomial(INDArray gram, INDArray poly, int n) {
         if (gram.dataType() == DataType.FLOAT) {
             FloatBuffer a = gram.data().asNioFloat();
             FloatBuffer p = poly.data().asNioFloat();
-            for (int ib = 0; ib < n; ib += TILE) {
-                for (int jb = ib; jb < n; jb += TILE) {
-                    for (int i = ib, iEnd = Math.min(ib + TILE, n); i < iEnd; i++) {
-                        for (int j = Math.max(jb, i), jEnd = Math.min(jb + TILE, n); j < jEnd; j++) {
-                            float v = a.get(i * n + j);
-                            a.put(j * n + i, v);
-                            p.put(i * n + j, (float) (B * v));
-                        }
-                    }
-                }
-            }
+            forUpperTriangle(n, (upper, lower) -> {
+                float v = a.get(upper);
+                a.put(lower, v);
+                p.put(upper, (float) (B * v));
+            });
             for (int i = 0; i < n; i++) p.put(i * n + i, (float) (p.get(i * n + i) + A));
         } else {
             DoubleBuffer a = gram.data().asNioDouble();
             DoubleBuffer p = poly.data().asNioDouble();
-            for (int ib = 0; ib < n; ib += TILE) {
-                for (int jb = ib; jb < n; jb += TILE) {
-                    for (int i = ib, iEnd = Math.min(ib + TILE, n); i < iEnd; i++) {
-                        for (int j = Math.max(jb, i), jEnd = Math.min(jb + TILE, n); j < jEnd; j++) {
-                            double v = a.get(i * n + j);
-                            a.put(j * n + i, v);
-                            p.put(i * n + j, B * v);
-                        }
+            forUpperTriangle(n, (upper, lower) -> {
+                double v = a.get(upper);
+                a.put(lower, v);
+                p.put(upper, B * v);
+            });
+            for (int i = 0; i < n; i++) p.put(i * n + i, p.get(i * n + i) + A);
+        }
+    }
+
+    /** Visits (i, j) with j &gt;= i of a row-major [n, n] matrix as indices of [i, j] and [j, i]. */
+    private interface TrianglePair {
+        void visit(int upper, int lower);
+    }
+
+    /** In square tiles, so that the column-wise writes to the lower triangle stay in cache. */
+    private static void forUpperTriangle(int n, TrianglePair pair) {
+        for (int ib = 0; ib < n; ib += TILE) {
+            for (int jb = ib; jb < n; jb += TILE) {
+                for (int i = ib, iEnd = Math.min(ib + TILE, n); i < iEnd; i++) {
+                    for (int j = Math.max(jb, i), jEnd = Math.min(jb + TILE, n); j < jEnd; j++) {
+                        pair.visit(i * n + j, j * n + i);
                     }
                 }
             }
-            for (int i = 0; i < n; i++) p.put(i * n + i, p.get(i * n + i) + A);
         }
     }
 
