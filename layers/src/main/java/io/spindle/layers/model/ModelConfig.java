@@ -15,9 +15,16 @@ package io.spindle.layers.model;
  * @param ropeBase  RoPE frequency base (10000 in Su et al. 2021)
  * @param normEps   RMSNorm epsilon
  * @param initStd   standard deviation of the normal initialization of matrices, embedding and head
+ * @param variant   MatFormer / CoLM / MASA / per-layer FFN widths; {@link ModelVariant#BASELINE} for none
  */
 public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
-                          int maxSeq, double ropeBase, double normEps, double initStd) {
+                          int maxSeq, double ropeBase, double normEps, double initStd, ModelVariant variant) {
+
+    /** The baseline decoder (no MatFormer, CoLM or MASA). */
+    public ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
+                       int maxSeq, double ropeBase, double normEps, double initStd) {
+        this(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, ModelVariant.BASELINE);
+    }
 
     public ModelConfig {
         if (flavor == null || flavor.isBlank()) {
@@ -47,6 +54,18 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
         if (!(initStd > 0) || !(initStd < 1)) {
             throw new IllegalArgumentException("model.initStd=" + initStd + " must be in (0, 1); 0.02 is usual");
         }
+        if (variant == null) variant = ModelVariant.BASELINE;
+        VariantChecks.check(dModel, layers, heads, ffnHidden, variant);
+    }
+
+    /** This config with another variant. */
+    public ModelConfig withVariant(ModelVariant v) {
+        return new ModelConfig(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, v);
+    }
+
+    /** Block {@code layer}'s FFN hidden size: model.ffnHiddenPerLayer[layer] if given, else model.ffnHidden. */
+    public int ffnHidden(int layer) {
+        return variant.ffnHiddenPerLayer().isEmpty() ? ffnHidden : variant.ffnHiddenPerLayer().get(layer);
     }
 
     private static void positive(String field, int value, String hint) {
@@ -60,8 +79,6 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
 
     /** The number of trainable scalars the model built from this config holds. */
     public long parameterCount() {
-        long d = dModel;
-        long perBlock = 2 * d + 4 * d * d + 3 * d * ffnHidden;
-        return 2L * vocabSize * d + layers * perBlock + d;
+        return ParameterCounts.total(this);
     }
 }

@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code h = x + attn(rmsnorm(x)); y = h + ffn(rmsnorm(h))}.
  */
 public final class TransformerBlock {
-    private final RMSNorm attnNorm;
+    private final FeedForward attnNorm;
     private final SequenceMixer attn;
-    private final RMSNorm ffnNorm;
+    private final FeedForward ffnNorm;
     private final FeedForward ffn;
     private INDArray h;
     private INDArray y;
@@ -31,14 +31,34 @@ public final class TransformerBlock {
      * stream's variance does not grow with depth.
      */
     public TransformerBlock(ParameterSet params, String prefix, ModelConfig config) {
-        Initializer init = Initializer.normal(config.initStd());
-        Initializer outputInit = Initializer.normal(config.initStd() / Math.sqrt(2.0 * config.layers()));
-        this.attnNorm = new RMSNorm(params, prefix + ".attn_norm.weight", config.dModel(), config.normEps());
-        this.attn = new CausalSelfAttention(params, prefix + ".attn", config.dModel(), config.heads(),
-                config.maxSeq(), config.ropeBase(), init, outputInit);
-        this.ffnNorm = new RMSNorm(params, prefix + ".ffn_norm.weight", config.dModel(), config.normEps());
-        this.ffn = new SwiGLU(params, prefix + ".ffn", config.dModel(), config.ffnHidden(), init, outputInit);
+        this(new RMSNorm(params, prefix + ".attn_norm.weight", config.dModel(), config.normEps()),
+                new CausalSelfAttention(params, prefix + ".attn", config.dModel(), config.heads(),
+                        config.maxSeq(), config.ropeBase(), init(config), outputInit(config)),
+                new RMSNorm(params, prefix + ".ffn_norm.weight", config.dModel(), config.normEps()),
+                new SwiGLU(params, prefix + ".ffn", config.dModel(), config.ffnHidden(), init(config), outputInit(config)));
     }
+
+    /** A pre-norm block of any norms, sequence mixer and FFN (the variants' blocks, see {@link BlockFactory}). */
+    public TransformerBlock(FeedForward attnNorm, SequenceMixer attn, FeedForward ffnNorm, FeedForward ffn) {
+        this.attnNorm = attnNorm;
+        this.attn = attn;
+        this.ffnNorm = ffnNorm;
+        this.ffn = ffn;
+    }
+
+    /** Normal(0, initStd²): the matrices' initialization. */
+    static Initializer init(ModelConfig config) {
+        return Initializer.normal(config.initStd());
+    }
+
+    /** The output projections' initialization, scaled by depth (GPT-2 §2.3). */
+    static Initializer outputInit(ModelConfig config) {
+        return Initializer.normal(config.initStd() / Math.sqrt(2.0 * config.layers()));
+    }
+
+    public SequenceMixer attention() { return attn; }
+
+    public FeedForward feedForward() { return ffn; }
 
     /** x: [batch*seq, dModel] → y: [batch*seq, dModel], owned by this block; x must stay unchanged until backward. */
     public INDArray forward(INDArray x, int batch, int seq) {
