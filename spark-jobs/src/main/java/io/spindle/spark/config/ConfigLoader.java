@@ -145,7 +145,8 @@ public final class ConfigLoader {
                     c.hasPath("model.maxSeq") ? r.positiveInt("model.maxSeq") : flavor.maxSeq(),
                     c.hasPath("model.ropeBase") ? r.positiveDouble("model.ropeBase") : flavor.ropeBase(),
                     c.hasPath("model.normEps") ? r.positiveDouble("model.normEps") : flavor.normEps(),
-                    c.hasPath("model.initStd") ? r.positiveDouble("model.initStd") : flavor.initStd());
+                    c.hasPath("model.initStd") ? r.positiveDouble("model.initStd") : flavor.initStd(),
+                    ModelVariantReader.read(r));
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {
