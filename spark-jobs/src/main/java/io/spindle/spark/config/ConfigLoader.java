@@ -99,7 +99,7 @@ public final class ConfigLoader {
             throw new ConfigException("run.name=\"" + name + "\" must be non-empty letters, digits, '.', '_' or '-'");
         }
         String dir = r.string("run.dir").isBlank() ? "runs/" + name : stripSlash(r.string("run.dir"));
-        SpindleConfig.Run run = new SpindleConfig.Run(name, dir);
+        SpindleConfig.Run run = new SpindleConfig.Run(name, dir, r.string("run.initFrom"));
         ModelConfig model = model(c, r);
         SpindleConfig.Data data = data(r, dir);
         TrainingConfig train = train(r);
