@@ -94,23 +94,13 @@ class ChainModelTest {
         TransformerLM model = new TransformerLM(colm(false, JointTraining.Mode.SUMMED, lambda), 8);
         SplittableRandom random = new SplittableRandom(8);
         int[] inputs = ids(random, BATCH * SEQ), targets = ids(random, BATCH * SEQ);
-        Map<String, INDArray> want = null;
-        float fullLoss = 0;
+        List<VariantModels.Pass> passes = new java.util.ArrayList<>();
         for (int k = 1; k <= 3; k++) {
-            model.parameters().zeroGrads();
-            model.useChainPrefix(k);
-            float loss = model.forwardLoss(inputs, targets, BATCH, SEQ);
-            if (k == 3) fullLoss = loss;
-            model.backward();
-            Map<String, INDArray> grads = VariantModels.gradients(model);
-            double w = lambda.get(k - 1);
-            if (want == null) {
-                want = grads;
-                want.replaceAll((name, g) -> g.mul(w));
-            } else {
-                for (String name : want.keySet()) want.get(name).addi(grads.get(name).mul(w));
-            }
+            int prefix = k;
+            passes.add(VariantModels.pass(model, () -> model.useChainPrefix(prefix), inputs, targets));
         }
+        Map<String, INDArray> want = VariantModels.weightedSum(passes, lambda);
+        float fullLoss = passes.get(2).loss();
         model.useChainPrefix(3);
         model.parameters().zeroGrads();
         assertEquals(fullLoss, model.forwardBackward(inputs, targets, BATCH, SEQ, 0), 1e-6);

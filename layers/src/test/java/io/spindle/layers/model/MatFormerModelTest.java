@@ -57,22 +57,13 @@ class MatFormerModelTest {
         TransformerLM model = new TransformerLM(matformer(JointTraining.Mode.SUMMED, lambda), 4);
         SplittableRandom random = new SplittableRandom(4);
         int[] inputs = ids(random, BATCH * SEQ), targets = ids(random, BATCH * SEQ);
-        Map<String, INDArray> want = null;
-        float fullLoss = 0;
+        List<VariantModels.Pass> passes = new java.util.ArrayList<>();
         for (int g = 0; g < 3; g++) {
-            model.parameters().zeroGrads();
-            model.useGranularity(g);
-            float loss = model.forwardLoss(inputs, targets, BATCH, SEQ);
-            if (g == 2) fullLoss = loss;
-            model.backward();
-            Map<String, INDArray> grads = VariantModels.gradients(model);
-            if (want == null) {
-                want = grads;
-                want.replaceAll((k, v) -> v.mul(lambda.get(0)));
-            } else {
-                for (String k : want.keySet()) want.get(k).addi(grads.get(k).mul(lambda.get(g)));
-            }
+            int granularity = g;
+            passes.add(VariantModels.pass(model, () -> model.useGranularity(granularity), inputs, targets));
         }
+        Map<String, INDArray> want = VariantModels.weightedSum(passes, lambda);
+        float fullLoss = passes.get(2).loss();
         model.parameters().zeroGrads();
         float logged = model.forwardBackward(inputs, targets, BATCH, SEQ, 0);
         assertEquals(fullLoss, logged, 1e-6, "the logged loss is the full model's");

@@ -6,6 +6,7 @@ import io.spindle.layers.testing.FiniteDifference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -76,20 +77,33 @@ final class VariantModels {
         INDArray u = g.div(max);
         double analytic = FiniteDifference.dot(g, u);
         if (analytic < minSignal) return false;
-        INDArray saved = target.dup();
-        double eps = 3e-3;
-        double[] at = new double[4];
-        double[] steps = {2, 1, -1, -2};
-        for (int i = 0; i < 4; i++) {
-            target.assign(saved).addi(u.mul(steps[i] * eps));
-            at[i] = loss.getAsDouble();
-        }
-        target.assign(saved);
-        double numeric = (-at[0] + 8 * at[1] - 8 * at[2] + at[3]) / (12 * eps);
+        double numeric = FiniteDifference.directionalDerivative(target, u, loss, 3e-3);
         double err = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric));
         org.junit.jupiter.api.Assertions.assertTrue(err < 1e-2, what + ": analytic " + analytic
                 + " vs finite difference " + numeric + " (relative error " + err + ")");
         return true;
+    }
+
+    /** A sub-model's loss and its gradients computed on their own. */
+    record Pass(float loss, Map<String, INDArray> grads) {}
+
+    /** Loss and gradients of the sub-model {@code select} chooses, from zeroed gradients. */
+    static Pass pass(TransformerLM model, Runnable select, int[] inputs, int[] targets) {
+        model.parameters().zeroGrads();
+        select.run();
+        float loss = model.forwardLoss(inputs, targets, BATCH, SEQ);
+        model.backward();
+        return new Pass(loss, gradients(model));
+    }
+
+    /** sum_i weights[i] · grads[i], name by name. */
+    static Map<String, INDArray> weightedSum(List<Pass> passes, List<Double> weights) {
+        Map<String, INDArray> sum = new LinkedHashMap<>();
+        for (int i = 0; i < passes.size(); i++) {
+            double w = weights.get(i);
+            passes.get(i).grads().forEach((name, g) -> sum.merge(name, g.mul(w), INDArray::add));
+        }
+        return sum;
     }
 
     static void assertClose(Map<String, INDArray> want, Map<String, INDArray> got, double tol) {
