@@ -1,6 +1,8 @@
 package io.spindle.spark;
 
 import io.spindle.spark.cli.ConformanceCommand;
+import io.spindle.spark.cli.ConvertCommand;
+import io.spindle.spark.cli.ExtractCommand;
 import io.spindle.spark.cli.EvalCommand;
 import io.spindle.spark.cli.GenerateCommand;
 import io.spindle.spark.cli.PrepareCommand;
@@ -16,15 +18,15 @@ import picocli.CommandLine.Command;
 @Command(name = "spindle", mixinStandardHelpOptions = true, version = "Spindle 0.1.0",
         description = "Train language models on Apache Spark with ND4J.",
         subcommands = {TrainCommand.class, PrepareCommand.class, EvalCommand.class, GenerateCommand.class,
-                ConformanceCommand.class})
+                ConformanceCommand.class, ExtractCommand.class, ConvertCommand.class})
 public final class SpindleMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, prepare, eval, generate"
-                + " or conformance");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, prepare, eval, generate,"
+                + " conformance, extract or convert");
     }
 
     public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package io.spindle.layers.chain;
 
 import io.spindle.layers.core.Buffers;
+import io.spindle.layers.core.FeedForward;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
@@ -15,7 +16,7 @@ import java.nio.FloatBuffer;
  * chains. One gain per chain, {@code name.chain<j>} of shape [size(j)], role NORM, initialized to 1.
  * Sums of squares accumulate in double so wide chains keep float32 accuracy.
  */
-public final class ChainRMSNorm {
+public final class ChainRMSNorm implements FeedForward {
     private final Chains chains;
     private final double eps;
     private final Parameter[] gains;
@@ -56,6 +57,7 @@ public final class ChainRMSNorm {
     public Parameter gain(int chain) { return gains[chain]; }
 
     /** x: [rows, total] → y: [rows, total], owned by this layer; x is kept for backward. */
+    @Override
     public INDArray forward(INDArray x) {
         if (x.rank() != 2 || x.size(1) != dim) {
             throw new IllegalArgumentException(gains[0].name() + ": input has shape " + java.util.Arrays.toString(x.shape())
@@ -91,6 +93,7 @@ public final class ChainRMSNorm {
      * Per chain, with xhat = x·inv: dg += sum_rows dy·xhat and
      * dx = inv · (dy·g − xhat · mean_chain(dy·g·xhat)).
      */
+    @Override
     public INDArray backward(INDArray dy) {
         if (x == null) throw new IllegalStateException(gains[0].name() + ": backward() before forward()");
         int rows = (int) dy.size(0);

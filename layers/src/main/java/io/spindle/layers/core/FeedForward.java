@@ -3,7 +3,7 @@ package io.spindle.layers.core;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A position-wise layer (SwiGLU, MatFormer FFN, GR-KAN FFN). Same ownership rules as
+ * A position-wise layer (SwiGLU, MatFormer FFN, GR-KAN FFN, and the norms). Same ownership rules as
  * {@link SequenceMixer}: outputs belong to the layer; backward accumulates parameter gradients.
  */
 public interface FeedForward {

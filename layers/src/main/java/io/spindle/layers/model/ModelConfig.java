@@ -19,9 +19,11 @@ import java.util.List;
  * @param initStd   standard deviation of the normal initialization of matrices, embedding and head
  * @param mixers    the sequence mixer of each block ({@link #MIXERS}); empty means attention in every block
  * @param ffn       the feed-forward of every block ({@link #FFNS})
+ * @param variant   MatFormer / CoLM / MASA / per-layer FFN widths; {@link ModelVariant#BASELINE} for none
  */
 public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
-                          int maxSeq, double ropeBase, double normEps, double initStd, List<String> mixers, String ffn) {
+                          int maxSeq, double ropeBase, double normEps, double initStd, List<String> mixers, String ffn,
+                          ModelVariant variant) {
     /** Sequence mixers a block can have: causal attention, Mamba (standard shape), S4D (N = 64, S4D-Lin). */
     public static final List<String> MIXERS = List.of("attention", "mamba", "s4d");
     /** Feed-forwards a block can have: SwiGLU, or KAT's GR-KAN with {@link #GR_KAN_GROUPS} groups. */
@@ -29,10 +31,24 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
     /** KAT's default number of rational groups. */
     public static final int GR_KAN_GROUPS = 8;
 
-    /** Attention and SwiGLU in every block: the baseline decoder. */
+    /** Attention and SwiGLU in every block: the baseline decoder (no MatFormer, CoLM or MASA). */
     public ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
                        int maxSeq, double ropeBase, double normEps, double initStd) {
-        this(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, List.of(), "swiglu");
+        this(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, ModelVariant.BASELINE);
+    }
+
+    /** Per-block mixers and the FFN kind, no MatFormer, CoLM or MASA. */
+    public ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
+                       int maxSeq, double ropeBase, double normEps, double initStd, List<String> mixers, String ffn) {
+        this(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, mixers, ffn,
+                ModelVariant.BASELINE);
+    }
+
+    /** Attention and SwiGLU in every block, with a MatFormer / CoLM / MASA variant. */
+    public ModelConfig(String flavor, int vocabSize, int dModel, int layers, int heads, int ffnHidden,
+                       int maxSeq, double ropeBase, double normEps, double initStd, ModelVariant variant) {
+        this(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd, List.of(), "swiglu",
+                variant);
     }
 
     public ModelConfig {
@@ -77,11 +93,33 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
         if (!FFNS.contains(ffn)) {
             throw new IllegalArgumentException("model.ffn=\"" + ffn + "\" must be one of " + FFNS);
         }
-        if (ffn.equals("gr-kan") && (dModel % GR_KAN_GROUPS != 0 || ffnHidden % GR_KAN_GROUPS != 0)) {
-            throw new IllegalArgumentException("model.ffn=gr-kan shares rational coefficients over " + GR_KAN_GROUPS
-                    + " channel groups, so model.dModel=" + dModel + " and model.ffnHidden=" + ffnHidden
-                    + " must both be multiples of " + GR_KAN_GROUPS);
+        if (variant == null) variant = ModelVariant.BASELINE;
+        VariantChecks.check(dModel, layers, heads, ffnHidden, variant);
+        VariantChecks.checkBlockKinds(mixers, ffn, variant);
+        for (int l = 0; l < layers; l++) {
+            int hidden = ffnHidden(ffnHidden, variant, l);
+            if (ffn.equals("gr-kan") && (dModel % GR_KAN_GROUPS != 0 || hidden % GR_KAN_GROUPS != 0)) {
+                String key = variant.ffnHiddenPerLayer().isEmpty() ? "model.ffnHidden" : "model.ffnHiddenPerLayer[" + l + "]";
+                throw new IllegalArgumentException("model.ffn=gr-kan shares rational coefficients over " + GR_KAN_GROUPS
+                        + " channel groups, so model.dModel=" + dModel + " and " + key + "=" + hidden
+                        + " must both be multiples of " + GR_KAN_GROUPS);
+            }
         }
+    }
+
+    /** This config with another variant (same mixers and FFN kind). */
+    public ModelConfig withVariant(ModelVariant v) {
+        return new ModelConfig(flavor, vocabSize, dModel, layers, heads, ffnHidden, maxSeq, ropeBase, normEps, initStd,
+                mixers, ffn, v);
+    }
+
+    /** Block {@code layer}'s FFN hidden size: model.ffnHiddenPerLayer[layer] if given, else model.ffnHidden. */
+    public int ffnHidden(int layer) {
+        return ffnHidden(ffnHidden, variant, layer);
+    }
+
+    private static int ffnHidden(int ffnHidden, ModelVariant variant, int layer) {
+        return variant.ffnHiddenPerLayer().isEmpty() ? ffnHidden : variant.ffnHiddenPerLayer().get(layer);
     }
 
     /** The sequence mixer of block {@code layer}. */
@@ -106,9 +144,6 @@ public record ModelConfig(String flavor, int vocabSize, int dModel, int layers, 
 
     /** The number of trainable scalars the model built from this config holds. */
     public long parameterCount() {
-        long d = dModel;
-        long total = 2L * vocabSize * d + d;
-        for (int i = 0; i < layers; i++) total += TransformerBlock.parameterCount(this, i);
-        return total;
+        return ParameterCounts.total(this);
     }
 }

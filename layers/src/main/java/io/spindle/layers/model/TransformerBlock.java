@@ -1,72 +1,66 @@
 package io.spindle.layers.model;
 
-import io.spindle.layers.attention.CausalSelfAttention;
 import io.spindle.layers.core.Buffers;
 import io.spindle.layers.core.FeedForward;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterSet;
-import io.spindle.layers.ffn.SwiGLU;
-import io.spindle.layers.kan.GrKanFfn;
 import io.spindle.layers.norm.RMSNorm;
-import io.spindle.layers.ssm.MambaMixer;
 import io.spindle.layers.ssm.RecurrentMixer;
-import io.spindle.layers.ssm.S4DKernel;
-import io.spindle.layers.ssm.S4DMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Pre-norm decoder block (GPT-2 / LLaMA arrangement):
  * {@code h = x + mixer(rmsnorm(x)); y = h + ffn(rmsnorm(h))}. The mixer is the config's for this
- * layer (attention, Mamba or S4D) and the FFN the config's (SwiGLU or GR-KAN).
+ * layer (attention, Mamba or S4D; chain or MASA attention in those variants) and the FFN the
+ * config's (SwiGLU, GR-KAN, or MatFormer's nested SwiGLU); {@link BlockFactory} chooses them.
  */
 public final class TransformerBlock {
-    /** S4D's state size N as a model mixer (the S4D paper's default). */
-    static final int S4D_STATE = 64;
-
-    private final RMSNorm attnNorm;
+    private final FeedForward attnNorm;
     private final RecurrentMixer mixer;
-    private final RMSNorm ffnNorm;
+    private final FeedForward ffnNorm;
     private final FeedForward ffn;
     private INDArray h;
     private INDArray y;
     private INDArray dh;
     private INDArray dx;
 
-    /** The block of layer 0 of {@code config}. */
+    /**
+     * The block of layer 0 of {@code config} without a variant: registers
+     * {@code prefix.attn_norm.weight}, the mixer's parameters ({@code prefix.attn.*},
+     * {@code prefix.mamba.*} or {@code prefix.s4d.*}), {@code prefix.ffn_norm.weight} and the FFN's
+     * ({@code prefix.ffn.*}).
+     */
     public TransformerBlock(ParameterSet params, String prefix, ModelConfig config) {
-        this(params, prefix, config, 0);
+        this(new RMSNorm(params, prefix + ".attn_norm.weight", config.dModel(), config.normEps()),
+                BlockFactory.mixer(params, prefix, config, 0, null),
+                new RMSNorm(params, prefix + ".ffn_norm.weight", config.dModel(), config.normEps()),
+                BlockFactory.ffn(params, prefix, config, 0));
+    }
+
+    /** A pre-norm block of any norms, sequence mixer and FFN (the variants' blocks, see {@link BlockFactory}). */
+    public TransformerBlock(FeedForward attnNorm, RecurrentMixer mixer, FeedForward ffnNorm, FeedForward ffn) {
+        this.attnNorm = attnNorm;
+        this.mixer = mixer;
+        this.ffnNorm = ffnNorm;
+        this.ffn = ffn;
+    }
+
+    /** Normal(0, initStd²): the matrices' initialization. */
+    static Initializer init(ModelConfig config) {
+        return Initializer.normal(config.initStd());
     }
 
     /**
-     * Registers {@code prefix.attn_norm.weight}, the mixer's parameters ({@code prefix.attn.*},
-     * {@code prefix.mamba.*} or {@code prefix.s4d.*}), {@code prefix.ffn_norm.weight} and the FFN's
-     * ({@code prefix.ffn.*}). The output projections start with std / sqrt(2·layers) (GPT-2,
-     * Radford et al. 2019 §2.3) so the residual stream's variance does not grow with depth.
+     * The output projections' initialization: std / sqrt(2·layers) (GPT-2, Radford et al. 2019
+     * §2.3) so the residual stream's variance does not grow with depth.
      */
-    public TransformerBlock(ParameterSet params, String prefix, ModelConfig config, int layer) {
-        Initializer init = Initializer.normal(config.initStd());
-        Initializer outputInit = Initializer.normal(config.initStd() / Math.sqrt(2.0 * config.layers()));
-        int d = config.dModel();
-        this.attnNorm = new RMSNorm(params, prefix + ".attn_norm.weight", d, config.normEps());
-        this.mixer = switch (config.mixer(layer)) {
-            case "attention" -> new WindowedAttention(new CausalSelfAttention(params, prefix + ".attn", d, config.heads(),
-                    config.maxSeq(), config.ropeBase(), init, outputInit), d, config.maxSeq());
-            case "mamba" -> new MambaMixer(params, prefix + ".mamba", MambaMixer.Shape.standard(d), init, outputInit);
-            case "s4d" -> new S4DMixer(params, prefix + ".s4d", d, S4D_STATE, S4DKernel.Init.LIN, outputInit);
-            default -> throw new IllegalArgumentException("unknown mixer " + config.mixer(layer) + "; known: " + ModelConfig.MIXERS);
-        };
-        this.ffnNorm = new RMSNorm(params, prefix + ".ffn_norm.weight", d, config.normEps());
-        this.ffn = config.ffn().equals("gr-kan")
-                ? new GrKanFfn(params, prefix + ".ffn", d, config.ffnHidden(), ModelConfig.GR_KAN_GROUPS, init, outputInit)
-                : new SwiGLU(params, prefix + ".ffn", d, config.ffnHidden(), init, outputInit);
+    static Initializer outputInit(ModelConfig config) {
+        return Initializer.normal(config.initStd() / Math.sqrt(2.0 * config.layers()));
     }
 
-    /** Parameters of block {@code layer} of {@code config}, counted by registering them (nothing is allocated). */
-    static long parameterCount(ModelConfig config, int layer) {
-        ParameterSet counter = new ParameterSet();
-        new TransformerBlock(counter, "block", config, layer);
-        return counter.totalSize();
-    }
+    public RecurrentMixer mixer() { return mixer; }
+
+    public FeedForward feedForward() { return ffn; }
 
     /** x: [batch*seq, dModel] → y: [batch*seq, dModel], owned by this block; x must stay unchanged until backward. */
     public INDArray forward(INDArray x, int batch, int seq) {

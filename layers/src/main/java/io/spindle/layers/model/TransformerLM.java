@@ -1,12 +1,18 @@
 package io.spindle.layers.model;
 
+import io.spindle.layers.chain.ChainPrefixHead;
+import io.spindle.layers.core.Buffers;
+import io.spindle.layers.core.FeedForward;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.embedding.TokenEmbedding;
 import io.spindle.layers.linear.Linear;
 import io.spindle.layers.loss.SoftmaxCrossEntropy;
-import io.spindle.layers.norm.RMSNorm;
+import io.spindle.layers.masa.AttentionDictionaries;
+import io.spindle.layers.matformer.Granularities;
+import io.spindle.layers.matformer.JointTraining;
+import io.spindle.layers.matformer.MatFormerFFN;
 import io.spindle.layers.ssm.RecurrentMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -14,7 +20,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decoder-only language model: token embedding → {@code layers} pre-norm blocks → final RMSNorm →
- * LM head [vocab, dModel] (not tied to the embedding) → softmax cross-entropy.
+ * LM head [vocab, dModel] (not tied to the embedding) → softmax cross-entropy. The blocks follow
+ * the config's {@link ModelVariant}: MatFormer FFNs, CoLM chain layers or MASA attention.
+ *
+ * <p>Nested variants hold sub-models: a MatFormer one per FFN width ({@link #useFfnWidths}), a
+ * CoLM one per chain prefix ({@link #useChainPrefix}). {@link #forwardLoss} and {@link #backward}
+ * work on the selected sub-model (the full model unless told otherwise);
+ * {@link #forwardBackward} runs a training step's joint objective over the sub-models.
  *
  * <p>One instance serves one training rank: activations are cached per (batch, seq) shape and
  * reused across steps, so a step allocates nothing after the first.
@@ -26,23 +38,41 @@ public final class TransformerLM {
     private final ParameterSet params = new ParameterSet();
     private final TokenEmbedding embed;
     private final TransformerBlock[] blocks;
-    private final RMSNorm finalNorm;
+    private final FeedForward finalNorm;
     private final Linear head;
     private final SoftmaxCrossEntropy crossEntropy = new SoftmaxCrossEntropy();
+    /** MatFormer: each block's nested FFN, and the trained widths; empty / null otherwise. */
+    private final MatFormerFFN[] nestedFfns;
+    private final Granularities granularities;
+    /** CoLM: the head restricted to a chain prefix; null otherwise. */
+    private final ChainPrefixHead prefixHead;
+    /** The joint objective over the sub-models (granularities or chain prefixes); null for a plain model. */
+    private final JointTraining joint;
+    private int chainPrefix;
+    private INDArray hidden;
+    private INDArray dHidden;
     private boolean readyForBackward;
 
     /** Builds the model, registers its parameters and allocates and initializes them from {@code seed}. */
     public TransformerLM(ModelConfig config, long seed) {
         this.config = config;
+        ModelVariant v = config.variant();
         Initializer init = Initializer.normal(config.initStd());
         this.embed = new TokenEmbedding(params, "embed.weight", config.vocabSize(), config.dModel(), init);
+        AttentionDictionaries masa = BlockFactory.dictionaries(params, config);
         this.blocks = new TransformerBlock[config.layers()];
-        for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new TransformerBlock(params, "blocks." + i, config, i);
-        }
-        this.finalNorm = new RMSNorm(params, "final_norm.weight", config.dModel(), config.normEps());
+        for (int i = 0; i < blocks.length; i++) blocks[i] = BlockFactory.build(params, config, i, masa);
+        this.finalNorm = BlockFactory.finalNorm(params, config);
         this.head = new Linear(params, "head.weight", config.dModel(), config.vocabSize(), ParameterRole.HEAD, init);
         params.allocate(seed);
+
+        this.nestedFfns = new MatFormerFFN[v.matformer().enabled() ? blocks.length : 0];
+        for (int i = 0; i < nestedFfns.length; i++) nestedFfns[i] = (MatFormerFFN) blocks[i].feedForward();
+        this.granularities = v.matformer().enabled() ? v.matformer().granularities(config.ffnHidden()) : null;
+        this.prefixHead = v.colm().enabled() ? new ChainPrefixHead(head.weight(), v.colm().residual()) : null;
+        this.chainPrefix = v.colm().enabled() ? v.colm().chains().size() : 0;
+        this.joint = v.matformer().enabled() ? v.matformer().jointTraining(seed)
+                : v.colm().enabled() ? v.colm().prefixTraining(seed) : null;
         LOG.debug("built {} model: {} parameters", config.flavor(), params.totalSize());
     }
 
@@ -50,9 +80,45 @@ public final class TransformerLM {
 
     public ParameterSet parameters() { return params; }
 
+    /** MatFormer: the trained FFN widths; fails for other models. */
+    public Granularities ffnGranularities() {
+        if (granularities == null) throw new IllegalStateException("model." + config.flavor() + " is not a MatFormer (model.matformer.divisors is empty)");
+        return granularities;
+    }
+
+    /**
+     * MatFormer: the sub-model whose block l uses the first {@code widths[l]} FFN neurons
+     * (Mix'n'Match when the widths differ). Stays selected until changed.
+     */
+    public void useFfnWidths(int... widths) {
+        if (nestedFfns.length == 0) {
+            throw new IllegalStateException("useFfnWidths needs a MatFormer model; set model.matformer.divisors");
+        }
+        if (widths.length != nestedFfns.length) {
+            throw new IllegalArgumentException(widths.length + " FFN widths for " + nestedFfns.length + " layers; give one per layer");
+        }
+        for (int l = 0; l < widths.length; l++) nestedFfns[l].useWidth(widths[l]);
+    }
+
+    /** MatFormer: every block at trained granularity {@code g} (0 = smallest). */
+    public void useGranularity(int g) {
+        int[] widths = new int[nestedFfns.length];
+        java.util.Arrays.fill(widths, ffnGranularities().width(g));
+        useFfnWidths(widths);
+    }
+
+    /** CoLM: the sub-model made of the first {@code k} chains (its logits come from those chains alone). */
+    public void useChainPrefix(int k) {
+        if (prefixHead == null) throw new IllegalStateException("useChainPrefix needs a CoLM model; set model.colm.chains");
+        int n = config.variant().colm().chains().size();
+        if (k < 1 || k > n) throw new IllegalArgumentException("chain prefix k=" + k + " is outside [1, " + n + "]");
+        chainPrefix = k;
+    }
+
     /**
      * Mean next-token cross-entropy in nats per token over {@code batch} sequences of {@code seq}
-     * tokens (row-major: token t of sequence b at b*seq + t). Keeps what {@link #backward} needs.
+     * tokens (row-major: token t of sequence b at b*seq + t), of the selected sub-model. Keeps
+     * what {@link #backward} needs.
      */
     public float forwardLoss(int[] inputs, int[] targets, int batch, int seq) {
         checkShape("targets", targets, batch, seq);
@@ -64,27 +130,95 @@ public final class TransformerLM {
 
     /** Adds d(mean loss)/d(parameter) of the last {@link #forwardLoss} into {@code parameters().grads()}. */
     public void backward() {
+        backward(1f);
+    }
+
+    /**
+     * One training step's forward and backward: the joint objective over the sub-models
+     * ({@link JointTraining#terms} of {@code step}) for MatFormer and CoLM, plain
+     * {@link #forwardLoss} + {@link #backward} otherwise. Gradients of all terms add up in
+     * {@code parameters().grads()}. Returns the loss of the largest sub-model the step ran (the
+     * full model's loss whenever it is among the terms). Leaves the full model selected.
+     */
+    public float forwardBackward(int[] inputs, int[] targets, int batch, int seq, long step) {
+        if (joint == null) {
+            float loss = forwardLoss(inputs, targets, batch, seq);
+            backward();
+            return loss;
+        }
+        float logged = Float.NaN;
+        if (prefixHead != null) {
+            checkShape("targets", targets, batch, seq);
+            body(inputs, batch, seq);
+            dHidden = Buffers.reuse(dHidden, hidden.shape());
+            dHidden.assign(0f);
+            for (JointTraining.Term term : joint.terms(step)) {
+                float loss = crossEntropy.forward(prefixHead.forward(hidden, term.granularity() + 1), targets);
+                prefixHead.backward(crossEntropy.backward(), (float) term.weight(), dHidden);
+                if (Float.isNaN(logged)) logged = loss;
+            }
+            backwardBody(finalNorm.backward(dHidden));
+            readyForBackward = false;
+        } else {
+            for (JointTraining.Term term : joint.terms(step)) {
+                useGranularity(term.granularity());
+                float loss = forwardLoss(inputs, targets, batch, seq);
+                backward((float) term.weight());
+                if (Float.isNaN(logged)) logged = loss;
+            }
+            useGranularity(granularities.count() - 1);
+        }
+        return logged;
+    }
+
+    private void backward(float scale) {
         if (!readyForBackward) {
             throw new IllegalStateException("backward() needs a forwardLoss() first (forwardLogits() does not keep one)");
         }
         readyForBackward = false;
-        INDArray dx = finalNorm.backward(head.backward(crossEntropy.backward()));
+        INDArray dLogits = crossEntropy.backward();
+        INDArray dx;
+        if (prefixHead != null) {
+            dHidden = Buffers.reuse(dHidden, hidden.shape());
+            dHidden.assign(0f);
+            prefixHead.backward(dLogits, scale, dHidden);
+            dx = finalNorm.backward(dHidden);
+        } else {
+            if (scale != 1f) dLogits.muli(scale);
+            dx = finalNorm.backward(head.backward(dLogits));
+        }
+        backwardBody(dx);
+    }
+
+    private void backwardBody(INDArray dFinal) {
+        INDArray dx = dFinal;
         for (int i = blocks.length - 1; i >= 0; i--) dx = blocks[i].backward(dx);
         embed.backward(dx);
     }
 
-    /** Logits [batch*seq, vocab], a new array owned by the caller; invalidates a pending backward. */
+    /** Logits [batch*seq, vocab] of the selected sub-model, a new array owned by the caller; invalidates a pending backward. */
     public INDArray forwardLogits(int[] inputs, int batch, int seq) {
         readyForBackward = false;
         return logits(inputs, batch, seq).dup();
     }
 
     private INDArray logits(int[] inputs, int batch, int seq) {
+        body(inputs, batch, seq);
+        return headLogits(hidden);
+    }
+
+    /** The LM head over the final norm's output, restricted to the selected chain prefix for CoLM. */
+    private INDArray headLogits(INDArray normed) {
+        return prefixHead != null ? prefixHead.forward(normed, chainPrefix) : head.forward(normed);
+    }
+
+    /** Embedding, blocks and final norm: {@code hidden} = the head's input. */
+    private void body(int[] inputs, int batch, int seq) {
         checkShape("inputs", inputs, batch, seq);
         readyForBackward = false;
         INDArray x = embed.forward(inputs);
         for (TransformerBlock block : blocks) x = block.forward(x, batch, seq);
-        return head.forward(finalNorm.forward(x));
+        hidden = finalNorm.forward(x);
     }
 
     /**
@@ -126,7 +260,7 @@ public final class TransformerLM {
         readyForBackward = false;
         INDArray x = embed.forward(tokens).dup();
         for (int i = 0; i < blocks.length; i++) x = blocks[i].step(x, generation.states[i]);
-        return head.forward(finalNorm.forward(x)).dup();
+        return headLogits(finalNorm.forward(x)).dup();
     }
 
     private void checkShape(String what, int[] ids, int batch, int seq) {

@@ -1,6 +1,7 @@
 package io.spindle.layers.norm;
 
 import io.spindle.layers.core.Buffers;
+import io.spindle.layers.core.FeedForward;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
@@ -14,7 +15,7 @@ import java.nio.FloatBuffer;
  * last axis, no centering and no bias. Sums of squares accumulate in double so that wide rows
  * keep float32 accuracy.
  */
-public final class RMSNorm {
+public final class RMSNorm implements FeedForward {
     private final Parameter gain;
     private final int dim;
     private final double eps;
@@ -45,6 +46,7 @@ public final class RMSNorm {
     public Parameter gain() { return gain; }
 
     /** x: [rows, dim] → y: [rows, dim], owned by this layer; x is kept for backward. */
+    @Override
     public INDArray forward(INDArray x) {
         int rows = (int) x.size(0);
         this.x = x;
@@ -71,6 +73,7 @@ public final class RMSNorm {
      * With xhat = x·inv: dg += sum_rows dy·xhat and
      * dx = inv · (dy·g − xhat · mean(dy·g·xhat)), the Jacobian of the row scaling.
      */
+    @Override
     public INDArray backward(INDArray dy) {
         if (x == null) throw new IllegalStateException(gain.name() + ": backward() before forward()");
         int rows = (int) dy.size(0);

@@ -50,9 +50,16 @@ class LayerConformanceTest {
     @ParameterizedTest
     @ValueSource(strings = {"rmsnorm", "attention", "swiglu", "block"})
     void matchesGoldenVectors(String layer) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(goldenLayers().resolve(layer + ".json").toFile());
+        check(layer);
+    }
+
+    /** Runs golden file {@code layer}.json through {@link LayerConformance} and compares every output and gradient. */
+    static void check(String layer) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode root = mapper.readTree(goldenLayers().resolve(layer + ".json").toFile());
         Map<String, Object> config = new HashMap<>();
-        root.get("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().numberValue()));
+        // as the conformance runner reads it: numbers, and lists such as chain sizes
+        root.get("config").fields().forEachRemaining(e -> config.put(e.getKey(), mapper.convertValue(e.getValue(), Object.class)));
         LayerCase c = new LayerCase(root.get("layer").asText(), root.get("variant").asText(), config,
                 tensors(root.get("inputs")), tensors(root.get("params")), tensors(root.get("upstream")));
         double rtol = root.get("tolerance").get("rtol").asDouble();
@@ -64,6 +71,8 @@ class LayerConformanceTest {
         tensors(root.get("expected").get("outputs")).forEach((k, v) -> want.put("outputs." + k, v));
         tensors(root.get("expected").get("grads")).forEach((k, v) -> want.put("grads." + k, v));
         assertTrue(want.size() >= 3, "expected outputs and grads");
+        assertEquals(want.size(), result.outputs().size() + result.grads().size(),
+                "result has " + result.outputs().keySet() + " " + result.grads().keySet());
         for (Map.Entry<String, INDArray> e : want.entrySet()) {
             String[] path = e.getKey().split("\\.", 2);
             INDArray got = (path[0].equals("outputs") ? result.outputs() : result.grads()).get(path[1]);

@@ -46,14 +46,19 @@ class MixedLayersTest {
         TransformerLM model = new TransformerLM(HYBRID, 2);
         SplittableRandom random = new SplittableRandom(3);
         int batch = 2, seq = 12;
-        int[] inputs = ids(random, batch * seq);
+        assertGenerationEqualsForward(model, ids(random, batch * seq), batch, seq);
+    }
+
+    /** Feeds {@code inputs} one token per sequence at a time and checks every position's logits against the full forward. */
+    static void assertGenerationEqualsForward(TransformerLM model, int[] inputs, int batch, int seq) {
         INDArray full = model.forwardLogits(inputs, batch, seq);
         TransformerLM.Generation generation = model.startGeneration(batch, seq);
         for (int t = 0; t < seq; t++) {
-            int[] tokens = {inputs[t], inputs[seq + t]};
+            int[] tokens = new int[batch];
+            for (int b = 0; b < batch; b++) tokens[b] = inputs[b * seq + t];
             INDArray logits = model.nextLogits(tokens, generation);
             for (int b = 0; b < batch; b++) {
-                for (int v = 0; v < VOCAB; v++) {
+                for (int v = 0; v < full.columns(); v++) {
                     assertEquals(full.getFloat((long) b * seq + t, v), logits.getFloat(b, v), 1e-4, "t=" + t + " b=" + b);
                 }
             }

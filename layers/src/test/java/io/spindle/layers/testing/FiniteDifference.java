@@ -67,6 +67,20 @@ public final class FiniteDifference {
     private static void compare(String what, INDArray target, INDArray g, INDArray u, DoubleSupplier loss,
                                 double eps, double relTol, double absTol) {
         double analytic = dot(g, u);
+        double numeric = directionalDerivative(target, u, loss, eps);
+        double diff = Math.abs(analytic - numeric);
+        double err = diff / Math.max(Math.abs(analytic), Math.abs(numeric));
+        assertTrue(err <= relTol || diff <= absTol, String.format(
+                "%s: analytic %.8g vs finite difference %.8g (relative error %.3g > %.3g, absolute %.3g > %.3g)",
+                what, analytic, numeric, err, relTol, diff, absTol));
+    }
+
+    /**
+     * d loss / dt of {@code loss} at {@code target + t u}, t = 0, by the five-point stencil;
+     * {@code target} is perturbed in place and restored. Truncation error O(eps^4), so eps can be
+     * large enough that float32 rounding in the loss stays far below the tolerance.
+     */
+    public static double directionalDerivative(INDArray target, INDArray u, DoubleSupplier loss, double eps) {
         INDArray saved = target.dup();
         double[] at = new double[4];
         double[] steps = {2, 1, -1, -2};
@@ -75,14 +89,7 @@ public final class FiniteDifference {
             at[i] = loss.getAsDouble();
         }
         target.assign(saved);
-        // Five-point stencil: truncation error O(eps^4), so eps can be large enough that float32
-        // rounding in the loss stays far below the tolerance.
-        double numeric = (-at[0] + 8 * at[1] - 8 * at[2] + at[3]) / (12 * eps);
-        double diff = Math.abs(analytic - numeric);
-        double err = diff / Math.max(Math.abs(analytic), Math.abs(numeric));
-        assertTrue(err <= relTol || diff <= absTol, String.format(
-                "%s: analytic %.8g vs finite difference %.8g (relative error %.3g > %.3g, absolute %.3g > %.3g)",
-                what, analytic, numeric, err, relTol, diff, absTol));
+        return (-at[0] + 8 * at[1] - 8 * at[2] + at[3]) / (12 * eps);
     }
 
     /** A copy of {@code a} as a float64 Java array, c-order. */

@@ -107,8 +107,8 @@ public final class RankTrainer {
             long t0 = System.nanoTime();
             sampler.next(inputs, targets);
             model.parameters().zeroGrads();
-            float localLoss = model.forwardLoss(inputs, targets, localBatch, seq);
-            model.backward();
+            // MatFormer / CoLM models run their joint objective over sub-models here; others forward + backward
+            float localLoss = model.forwardBackward(inputs, targets, localBatch, seq, step);
             dataParallel.sync(model.parameters().grads());
             float loss = dataParallel.mean(localLoss);
             double gradNorm = GradientClipping.clipGlobalNorm(model.parameters().grads(), config.gradClip());

@@ -102,7 +102,7 @@ public final class ConfigLoader {
             throw new ConfigException("run.name=\"" + name + "\" must be non-empty letters, digits, '.', '_' or '-'");
         }
         String dir = r.string("run.dir").isBlank() ? "runs/" + name : stripSlash(r.string("run.dir"));
-        SpindleConfig.Run run = new SpindleConfig.Run(name, dir);
+        SpindleConfig.Run run = new SpindleConfig.Run(name, dir, r.string("run.initFrom"));
         ModelConfig model = model(c, r);
         SpindleConfig.Data data = data(r, dir);
         TrainingConfig train = train(r);
@@ -150,7 +150,7 @@ public final class ConfigLoader {
                     c.hasPath("model.ropeBase") ? r.positiveDouble("model.ropeBase") : flavor.ropeBase(),
                     c.hasPath("model.normEps") ? r.positiveDouble("model.normEps") : flavor.normEps(),
                     c.hasPath("model.initStd") ? r.positiveDouble("model.initStd") : flavor.initStd(),
-                    mixers, ffn);
+                    mixers, ffn, ModelVariantReader.read(r));
         } catch (ConfigException e) {
             throw e;
         } catch (IllegalArgumentException e) {

@@ -18,8 +18,16 @@ import java.util.Map;
 public record SpindleConfig(Run run, ModelConfig model, Data data, TrainingConfig train, OptimizerConfig optim,
                             Parallel parallel, Spark spark, Generate generate, String resolvedText) {
 
-    /** {@code run.*}: where the run's files go. {@code dir} is already resolved (never empty). */
-    public record Run(String name, String dir) {
+    /**
+     * {@code run.*}: where the run's files go. {@code dir} is already resolved (never empty).
+     * {@code initFrom}: a run directory or checkpoint whose model parameters a new run starts from
+     * (an extracted, grown or converted model); empty for a fresh initialization.
+     */
+    public record Run(String name, String dir, String initFrom) {
+        public Run(String name, String dir) {
+            this(name, dir, "");
+        }
+
         public String checkpointsDir() { return dir + "/checkpoints"; }
         public String metricsFile() { return dir + "/metrics.jsonl"; }
         public String resolvedConfigFile() { return dir + "/config.resolved.conf"; }

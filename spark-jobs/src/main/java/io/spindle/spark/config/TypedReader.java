@@ -75,6 +75,37 @@ final class TypedReader {
         }
     }
 
+    /** A list of whole numbers ({@code []} allowed). */
+    List<Integer> intList(String key) {
+        try {
+            List<Integer> out = new java.util.ArrayList<>();
+            for (Number n : c.getNumberList(key)) {
+                if (n.doubleValue() != Math.rint(n.doubleValue())) throw wrong(key, "a list of whole numbers, e.g. [8, 4, 2, 1]");
+                out.add(n.intValue());
+            }
+            return out;
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a list of whole numbers, e.g. " + key + " = [8, 4, 2, 1]");
+        }
+    }
+
+    /** A list of numbers ({@code []} allowed). */
+    List<Double> doubleList(String key) {
+        try {
+            return List.copyOf(c.getDoubleList(key));
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "a list of numbers, e.g. " + key + " = [1, 1, 1]");
+        }
+    }
+
+    boolean bool(String key) {
+        try {
+            return c.getBoolean(key);
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw wrong(key, "true or false");
+        }
+    }
+
     double positiveDouble(String key) {
         double v = doubleValue(key);
         if (!(v > 0) || !Double.isFinite(v)) throw new ConfigException(key + "=" + v + " must be a positive number");

@@ -29,6 +29,18 @@ public final class CheckpointModels {
 
     public static Loaded load(String runOrCheckpoint, List<String> overrides, Configuration hadoopConf,
                               PrintStream warnings) throws IOException {
+        Found found = find(runOrCheckpoint, hadoopConf, warnings);
+        SpindleConfig config = ConfigLoader.fromText(found.content().config(), overrides);
+        TransformerLM model = new TransformerLM(config.model(), config.train().seed());
+        ModelState.load(model.parameters(), found.content().model());
+        return new Loaded(config, model, found.content().step(), found.location());
+    }
+
+    /** A checkpoint's content and the directory it was read from. */
+    public record Found(CheckpointContent content, String location) {}
+
+    /** The checkpoint at {@code runOrCheckpoint}: the newest valid one of a run directory, or the given step-N. */
+    public static Found find(String runOrCheckpoint, Configuration hadoopConf, PrintStream warnings) throws IOException {
         Path given = new Path(runOrCheckpoint);
         org.apache.hadoop.fs.FileSystem fs = given.getFileSystem(hadoopConf);
         if (!fs.exists(given)) {
@@ -57,9 +69,6 @@ public final class CheckpointModels {
             content = latest.get();
             location = new Path(checkpoints, "step-" + content.step()).toString();
         }
-        SpindleConfig config = ConfigLoader.fromText(content.config(), overrides);
-        TransformerLM model = new TransformerLM(config.model(), config.train().seed());
-        ModelState.load(model.parameters(), content.model());
-        return new Loaded(config, model, content.step(), location);
+        return new Found(content, location);
     }
 }

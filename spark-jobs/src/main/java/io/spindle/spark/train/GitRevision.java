@@ -8,12 +8,12 @@ import java.util.Properties;
  * The code revision recorded in checkpoint manifests, read from {@code spindle-build.properties}
  * that the build writes into the jar. "unknown" when the build had no git checkout.
  */
-final class GitRevision {
+public final class GitRevision {
     private static final String RESOURCE = "/io/spindle/spark/spindle-build.properties";
 
     private GitRevision() {}
 
-    static String current() {
+    public static String current() {
         try (InputStream in = GitRevision.class.getResourceAsStream(RESOURCE)) {
             if (in == null) return "unknown";
             Properties p = new Properties();

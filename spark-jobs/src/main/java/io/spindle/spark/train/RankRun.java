@@ -10,12 +10,14 @@ import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
 import io.spindle.parallel.dp.DataParallel;
 import io.spindle.parallel.train.MetricsSink;
+import io.spindle.parallel.train.ModelState;
 import io.spindle.parallel.train.Optimizers;
 import io.spindle.parallel.train.RankTrainer;
 import io.spindle.parallel.train.RunIdentity;
 import io.spindle.parallel.train.TrainOutcome;
 import io.spindle.parallel.train.TrainingConfig;
 import io.spindle.spark.config.SpindleConfig;
+import io.spindle.spark.model.CheckpointModels;
 import io.spindle.data.shard.TokenDataset;
 import io.spindle.spark.prepare.TokenDatasetLoader;
 import io.spindle.spark.fs.HadoopCheckpointStorage;
@@ -64,6 +66,11 @@ public final class RankRun {
         Optional<CheckpointWriter> writer = rank == 0
                 ? Optional.of(new CheckpointWriter(storage, GitRevision.current(), train.keepCheckpoints()))
                 : Optional.empty();
+        if (resume.isEmpty() && !config.run().initFrom().isBlank()) {
+            // Parameters only: a derived model (extracted, grown, converted) starts a run of its own.
+            ModelState.load(model.parameters(),
+                    CheckpointModels.find(config.run().initFrom(), hadoopConf, System.err).content().model());
+        }
         RankTrainer trainer = new RankTrainer(train, model, optimizer, schedule, sampler, validation, writer, metrics,
                 new RunIdentity(config.resolvedText(), dp, config.parallel().tp()), train.batch() / dp, dataParallel);
         return trainer.run(resume);

@@ -58,6 +58,15 @@ class ModelArchitectureConfigTest {
     }
 
     @Test
+    void variantsThatNeedAttentionEverywhereRefuseStateSpaceMixers() throws IOException {
+        String colm = error("run.name = a\nmodel.mixers = mamba\nmodel.colm.chains = [64, 64]");
+        assertTrue(colm.contains("model.colm cannot be combined with model.mixers=[mamba, mamba, mamba, mamba]"), colm);
+        SpindleConfig matformer = load("run.name = a\nmodel.mixers = [mamba, attention, mamba, s4d]\nmodel.matformer.divisors = [2, 1]");
+        assertEquals("s4d", matformer.model().mixer(3));
+        assertTrue(matformer.model().variant().matformer().enabled());
+    }
+
+    @Test
     void shippedArchitectureConfigsLoad() throws IOException {
         assertEquals(List.of("mamba", "mamba", "attention", "mamba"),
                 ConfigLoader.load(new File("../conf/hybrid.conf"), List.of()).model().mixers());

@@ -1,0 +1,27 @@
+package io.spindle.spark.config;
+
+import io.spindle.layers.chain.ChainOptions;
+import io.spindle.layers.masa.MasaOptions;
+import io.spindle.layers.matformer.JointTraining;
+import io.spindle.layers.matformer.MatFormerOptions;
+import io.spindle.layers.model.ModelVariant;
+
+import java.util.Locale;
+
+/** Reads {@code model.ffnHiddenPerLayer}, {@code model.matformer.*}, {@code model.colm.*} and {@code model.masa.*}. */
+final class ModelVariantReader {
+    private ModelVariantReader() {}
+
+    static ModelVariant read(TypedReader r) {
+        MatFormerOptions matformer = new MatFormerOptions(r.intList("model.matformer.divisors"),
+                mode(r, "model.matformer.mode"), r.doubleList("model.matformer.weights"));
+        ChainOptions colm = new ChainOptions(r.intList("model.colm.chains"), r.bool("model.colm.air"),
+                mode(r, "model.colm.prefixMode"), r.doubleList("model.colm.prefixWeights"));
+        MasaOptions masa = new MasaOptions(r.intValue("model.masa.atoms"));
+        return new ModelVariant(r.intList("model.ffnHiddenPerLayer"), matformer, colm, masa);
+    }
+
+    private static JointTraining.Mode mode(TypedReader r, String key) {
+        return JointTraining.Mode.valueOf(r.oneOf(key, "summed", "sampled").toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,59 @@
+package io.spindle.spark.config;
+
+import io.spindle.layers.matformer.JointTraining;
+import io.spindle.layers.model.ModelConfig;
+import io.spindle.layers.model.ModelVariant;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelVariantReaderTest {
+
+    /** conf/ of the repository, found by walking up from the working directory. */
+    private static File conf(String name) {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            File f = d.resolve("conf").resolve(name).toFile();
+            if (f.isFile()) return f;
+        }
+        throw new IllegalStateException("no conf/" + name + " above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void theFeatureConfigsBuildTheirVariants() {
+        ModelConfig matformer = ConfigLoader.load(conf("matformer.conf"), List.of()).model();
+        assertEquals(List.of(8, 4, 2, 1), matformer.variant().matformer().divisors());
+        assertEquals(JointTraining.Mode.SUMMED, matformer.variant().matformer().mode());
+        ModelConfig colm = ConfigLoader.load(conf("colm.conf"), List.of("model.colm.air=true")).model();
+        assertEquals(List.of(32, 32, 32, 32), colm.variant().colm().chains());
+        assertTrue(colm.variant().colm().air());
+        ModelConfig masa = ConfigLoader.load(conf("masa.conf"), List.of()).model();
+        assertEquals(2, masa.variant().masa().atoms());
+        assertEquals(6, masa.layers());
+        assertEquals(ModelVariant.BASELINE, ConfigLoader.load(conf("tiny.conf"), List.of()).model().variant());
+    }
+
+    @Test
+    void resolvedTextKeepsTheVariant() {
+        SpindleConfig c = ConfigLoader.load(conf("colm.conf"), List.of("model.colm.prefixMode=sampled"));
+        assertEquals(c.model(), ConfigLoader.fromText(c.resolvedText()).model());
+    }
+
+    @Test
+    void badValuesNameTheKey() {
+        File tiny = conf("tiny.conf");
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.matformer.divisors=[5]")))
+                .getMessage().contains("model.matformer.divisors=[5]"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.colm.chains=[64]")))
+                .getMessage().contains("not model.dModel=128"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.matformer.mode=both")))
+                .getMessage().contains("model.matformer.mode"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.masa.atoms=9")))
+                .getMessage().contains("model.masa.atoms=9"));
+    }
+}
