@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
  *       step. The draw depends only on (seed, step), so every data-parallel rank picks the same
  *       granularity and DP=N still equals DP=1.</li>
  * </ul>
+ * The same objective over nested sub-models serves CoLM's chain prefixes
+ * ({@link io.spindle.layers.chain.ChainOptions#prefixTraining}): there term g is the prefix of g+1 chains.
  */
 public record JointTraining(Mode mode, double[] weights, long seed) {
 
