@@ -254,19 +254,11 @@ public final class CoatStateStore implements StateStore {
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(STEP, Nd4j.scalar(DataType.INT64, step));
         out.put(GROUP_SIZE, Nd4j.scalar(DataType.INT64, (long) quantizer.groupSize()));
-        for (Map.Entry<String, Entry> pe : byParam.entrySet()) {
-            Entry e = pe.getValue();
-            for (int s = 0; s < slotNames.size(); s++) {
-                String key = StateTensors.key(pe.getKey(), slotNames.get(s));
-                if (perRow[s]) {
-                    out.put(key, e.dense[s].dup('c'));
-                } else {
-                    out.put(key + CODES, Nd4j.createFromArray(e.codes[s].clone()).reshape('c', e.shape));
-                    out.put(key + MAX, Nd4j.createFromArray(e.max[s].clone()));
-                    out.put(key + MIN, Nd4j.createFromArray(e.min[s].clone()));
-                }
-            }
-        }
+        forEachCompressedSlot(out, (key, e, s) -> {
+            out.put(key + CODES, Nd4j.createFromArray(e.codes[s].clone()).reshape('c', e.shape));
+            out.put(key + MAX, Nd4j.createFromArray(e.max[s].clone()));
+            out.put(key + MIN, Nd4j.createFromArray(e.min[s].clone()));
+        });
         return out;
     }
 
@@ -274,6 +266,20 @@ public final class CoatStateStore implements StateStore {
     public Map<String, INDArray> values() {
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(STEP, Nd4j.scalar(DataType.INT64, step));
+        forEachCompressedSlot(out, (key, e, s) -> {
+            float[] values = new float[e.length];
+            quantizer.dequantize(e.codes[s], 0, e.length, 0, e.max[s], e.min[s], values, 0);
+            out.put(key, Nd4j.createFromArray(values).reshape('c', e.shape));
+        });
+        return out;
+    }
+
+    private interface SlotVisitor {
+        void visit(String key, Entry entry, int slot);
+    }
+
+    /** Copies every per-row slot into {@code out} as it is and hands every compressed slot to {@code visitor}. */
+    private void forEachCompressedSlot(Map<String, INDArray> out, SlotVisitor visitor) {
         for (Map.Entry<String, Entry> pe : byParam.entrySet()) {
             Entry e = pe.getValue();
             for (int s = 0; s < slotNames.size(); s++) {
@@ -281,13 +287,10 @@ public final class CoatStateStore implements StateStore {
                 if (perRow[s]) {
                     out.put(key, e.dense[s].dup('c'));
                 } else {
-                    float[] values = new float[e.length];
-                    quantizer.dequantize(e.codes[s], 0, e.length, 0, e.max[s], e.min[s], values, 0);
-                    out.put(key, Nd4j.createFromArray(values).reshape('c', e.shape));
+                    visitor.visit(key, e, s);
                 }
             }
         }
-        return out;
     }
 
     @Override
