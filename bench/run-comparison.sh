@@ -36,32 +36,8 @@ PY=/usr/bin/python3
 OUT="$ROOT/bench/target/comparison"
 mkdir -p "$OUT"
 
-say() { echo "== $*"; }
-
-# CPU accounting, so a reader can tell whether other processes competed for the 2 cores:
-# busy time of the whole machine (/proc/stat) minus the CPU time of this script's own children.
-HZ=$(getconf CLK_TCK)
-machine_busy_s() { awk -v hz="$HZ" '/^cpu /{printf "%.2f", ($2+$3+$4+$7+$8)/hz}' /proc/stat; }
-# steal: time the hypervisor ran someone else while this VM wanted the CPU
-machine_steal_s() { awk -v hz="$HZ" '/^cpu /{printf "%.2f", $9/hz}' /proc/stat; }
-# `times` has to run in this shell, not in $(...), to count this shell's finished children
-children_cpu_to() {
-  times > "$OUT/.times"
-  awk 'END { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%.2f", t }' \
-    "$OUT/.times" > "$1"
-}
-# measured NAME CMD...: runs CMD, then reports its wall time, its CPU time and everyone else's
-measured() {
-  local name="$1"; shift
-  local b0 b1 s0 s1 w0 w1
-  children_cpu_to "$OUT/.c0"; b0=$(machine_busy_s); s0=$(machine_steal_s); w0=$(date +%s.%N)
-  "$@"
-  children_cpu_to "$OUT/.c1"; b1=$(machine_busy_s); s1=$(machine_steal_s); w1=$(date +%s.%N)
-  awk -v n="$name" -v b0="$b0" -v b1="$b1" -v c0="$(cat "$OUT/.c0")" -v c1="$(cat "$OUT/.c1")" -v w0="$w0" -v w1="$w1" \
-      -v s0="$s0" -v s1="$s1" \
-    'BEGIN { b = b1 - b0; c = c1 - c0; w = w1 - w0; o = b - c; if (o < 0) o = 0
-             printf "== CPU %s: %.0f s wall, this run %.1f core-s, other processes %.1f core-s (%.2f cores on average), steal %.1f core-s\n", n, w, c, o, o / w, s1 - s0 }'
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # --- 1. PyTorch with OpenBLAS ----------------------------------------------------------------
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -87,30 +63,9 @@ if ! update-alternatives --query libblas.so.3-x86_64-linux-gnu | grep -q '^Value
 fi
 
 # --- 2. bench jar and classpath --------------------------------------------------------------
-JAR="$(ls "$ROOT"/bench/target/spindle-bench-*.jar 2>/dev/null | head -1 || true)"
-CP_FILE="$ROOT/bench/target/classpath.txt"
-stale=1
-if [[ -n "$JAR" && -f "$CP_FILE" ]]; then
-  newer="$(find "$ROOT"/{data,layers,optim,parallel,spark-jobs,bench}/src/main "$ROOT"/pom.xml "$ROOT"/*/pom.xml \
-            -newer "$JAR" -type f 2>/dev/null | head -1)"
-  [[ -z "$newer" ]] && stale=0
-  # the classpath names the other modules' jars in their target/ dirs; a clean there means rebuild
-  while IFS= read -r entry; do [[ -e "$entry" ]] || stale=1; done < <(tr ':' '\n' < "$CP_FILE")
-fi
-if [[ $BUILD -eq 0 && -n "$JAR" && -f "$CP_FILE" ]]; then
-  say "--no-build: using $JAR as it is"
-elif [[ $stale -eq 1 ]]; then
-  say "building the bench jar (mvn -o -pl bench -am package, tests skipped)"
-  build=(-q -pl bench -am -Dmaven.test.skip=true package dependency:build-classpath
-         -Dmdep.outputFile=target/classpath.txt)
-  # offline first (the usual case here); online only if ~/.m2 lacks something
-  (cd "$ROOT" && { mvn -o "${build[@]}" || mvn "${build[@]}"; })
-  JAR="$(ls "$ROOT"/bench/target/spindle-bench-*.jar | head -1)"
-else
-  say "bench jar is up to date: $JAR"
-fi
-CP="$JAR:$(cat "$CP_FILE")"
-JAVA=(java -Xmx4g -cp "$CP")
+if [[ $BUILD -eq 0 ]]; then bench_jar --no-build; else bench_jar; fi
+JAR="$BENCH_JAR"
+JAVA=(java -Xmx4g -cp "$BENCH_CP")
 
 # --- 3. measurements ---------------------------------------------------------------------------
 say "revision: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (working tree has uncommitted changes)'); jar built $(date -r "$JAR" '+%F %T')"

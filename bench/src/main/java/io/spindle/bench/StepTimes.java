@@ -57,6 +57,8 @@ record StepTimes(String name, double[] millis) {
 
     double min() { return Arrays.stream(millis).min().orElseThrow(); }
 
+    double max() { return Arrays.stream(millis).max().orElseThrow(); }
+
     /** Nearest-rank quantile of the sorted times. */
     double quantile(double q) {
         double[] s = millis.clone();

@@ -12,7 +12,10 @@ import java.time.Duration;
  * @param connectTimeout longest time to connect to the successor and authenticate the predecessor
  */
 public record CommConfig(int chunkBytes, Duration ioTimeout, Duration connectTimeout) {
-    /** 1 MiB chunks: the size at which a Java ring reached 0.9 GB/s between two JVMs (measured-facts). */
+    /**
+     * 1 MiB chunks: large enough that per-frame costs vanish, small enough to pipeline a 4 MiB bucket;
+     * 256 KiB to 4 MiB cost the same CPU per all-reduce (docs/benchmarks.md, "Collectives").
+     */
     public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
 
     public CommConfig {

@@ -20,6 +20,12 @@ import java.util.concurrent.TimeUnit;
  * followed by the payload (little-endian float32 or bf16). The receiver checks every header field
  * against what it expects, so ranks that call different collectives fail instead of mixing data.
  *
+ * <p>float32 payloads are written straight from the caller's (off-heap) buffer with a gathering
+ * write after their header, and a chunk that is only copied (all-gather, broadcast) is read straight
+ * into it; only chunks that are reduced or bf16-encoded pass through a staging buffer. Each copy
+ * avoided is a pass over the data that the two cores would otherwise spend next to the kernel's own
+ * copies (docs/benchmarks.md, "Collectives").
+ *
  * <p>A rank that fails sends an ABORT frame carrying its reason before closing, and every rank that
  * receives one forwards it; so the rank that names the dead or stalled peer is quoted around the
  * ring, instead of each neighbour blaming the neighbour that closed on it.
@@ -42,9 +48,15 @@ final class RingLinks implements AutoCloseable {
     private final SelectionKey nextKey;
     private final SelectionKey prevKey;
     private final CommConfig config;
-    private final ByteBuffer sendFrame;
+    private final ByteBuffer sendHeader;
+    /** bf16-encoded payloads and ABORT reasons; float32 payloads are slices of the work buffer instead. */
+    private final ByteBuffer sendStaging;
+    /** What is being written: the header and one payload buffer, written together (gathering write). */
+    private final ByteBuffer[] sendParts = new ByteBuffer[2];
     private final ByteBuffer recvHeader;
-    private final ByteBuffer recvPayload;
+    /** Payloads that are reduced or decoded (and ABORT reasons); copied float32 payloads go straight to work. */
+    private final ByteBuffer recvStaging;
+    private final WireCodec codec;
     private boolean abortSent;
 
     RingLinks(int rank, int size, SocketChannel next, InetSocketAddress nextAddress,
@@ -61,18 +73,35 @@ final class RingLinks implements AutoCloseable {
         this.selector = Selector.open();
         this.nextKey = next.register(selector, 0);
         this.prevKey = prev.register(selector, 0);
-        this.sendFrame = ByteBuffer.allocateDirect(HEADER_BYTES + config.chunkBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        this.sendHeader = ByteBuffer.allocateDirect(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        this.sendStaging = ByteBuffer.allocateDirect(config.chunkBytes()).order(ByteOrder.LITTLE_ENDIAN);
         this.recvHeader = ByteBuffer.allocateDirect(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        this.recvPayload = ByteBuffer.allocateDirect(config.chunkBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        this.recvStaging = ByteBuffer.allocateDirect(config.chunkBytes()).order(ByteOrder.LITTLE_ENDIAN);
+        this.codec = new WireCodec(config.chunkBytes());
+        clearSend();
     }
 
     static String peerName(int rank, InetSocketAddress address) {
         return "rank " + rank + " at " + address.getHostString() + ":" + address.getPort();
     }
 
-    /** Runs one collective's schedule over {@code work} (index 0 = first element of the collective). */
-    void exchange(RingSchedule schedule, FloatBuffer work, int sequence) {
+    /**
+     * Runs one collective's schedule over {@code work}: little-endian float32 bytes, byte 0 = first
+     * byte of the collective's element 0; ideally direct (ND4J's memory), so that no copy is needed.
+     */
+    void exchange(RingSchedule schedule, ByteBuffer work, int sequence) {
         new Transfer(schedule, work, sequence).run();
+    }
+
+    private void clearSend() {
+        sendHeader.clear().limit(0);
+        sendParts[0] = sendHeader;
+        sendParts[1] = sendStaging.clear().limit(0);
+    }
+
+    /** Whether a frame is partly written. */
+    private boolean sending() {
+        return sendHeader.hasRemaining() || sendParts[1].hasRemaining();
     }
 
     /**
@@ -87,8 +116,9 @@ final class RingLinks implements AutoCloseable {
         long deadline = System.nanoTime() + ABORT_SEND_NANOS;
         try {
             if (!drain(deadline)) return;
-            sendFrame.clear();
-            sendFrame.putInt(CollectiveOp.ABORT.id).putInt(-1).putInt(-1).putInt(length).put(text, 0, length).flip();
+            sendHeader.clear();
+            sendHeader.putInt(CollectiveOp.ABORT.id).putInt(-1).putInt(-1).putInt(length).flip();
+            sendParts[1] = sendStaging.clear().put(text, 0, length).flip();
             drain(deadline);
         } catch (IOException ignored) {
             // the successor is gone too; it will learn of the failure from the closed connection
@@ -96,9 +126,9 @@ final class RingLinks implements AutoCloseable {
     }
 
     private boolean drain(long deadline) throws IOException {
-        while (sendFrame.hasRemaining()) {
+        while (sending()) {
             if (System.nanoTime() > deadline) return false;
-            if (next.write(sendFrame) == 0) Thread.onSpinWait();
+            if (next.write(sendParts) == 0) Thread.onSpinWait();
         }
         return true;
     }
@@ -122,8 +152,12 @@ final class RingLinks implements AutoCloseable {
     private final class Transfer {
         private final RingSchedule schedule;
         private final FloatBuffer work;
+        /** Windows into the work buffer's bytes for sending and receiving float32 chunks in place. */
+        private final ByteBuffer sendWindow;
+        private final ByteBuffer recvWindow;
         private final int sequence;
         private final int chunkElements;
+        private ByteBuffer recvTarget;
         private int sendStep;
         private int sendChunk;
         private int sendIndex;
@@ -133,12 +167,14 @@ final class RingLinks implements AutoCloseable {
         private boolean recvInPayload;
         private boolean recvAbort;
 
-        Transfer(RingSchedule schedule, FloatBuffer work, int sequence) {
+        Transfer(RingSchedule schedule, ByteBuffer work, int sequence) {
             this.schedule = schedule;
-            this.work = work;
+            this.work = work.duplicate().order(ByteOrder.LITTLE_ENDIAN).clear().asFloatBuffer();
+            this.sendWindow = work.duplicate();
+            this.recvWindow = work.duplicate();
             this.sequence = sequence;
             this.chunkElements = config.chunkBytes() / schedule.wire.bytes();
-            sendFrame.clear().limit(0);
+            clearSend();
             recvHeader.clear();
         }
 
@@ -159,20 +195,19 @@ final class RingLinks implements AutoCloseable {
         }
 
         private boolean done() {
-            return sendStep == schedule.sends.size() && !sendFrame.hasRemaining()
-                    && recvStep == schedule.receives.size();
+            return sendStep == schedule.sends.size() && !sending() && recvStep == schedule.receives.size();
         }
 
         private boolean pumpSend() {
             boolean progress = false;
             while (true) {
-                if (!sendFrame.hasRemaining()) {
+                if (!sending()) {
                     if (sendStep == schedule.sends.size() || !sendReady()) return progress;
                     frameNextChunk();
                 }
-                int written;
+                long written;
                 try {
-                    written = next.write(sendFrame);
+                    written = next.write(sendParts);
                 } catch (IOException e) {
                     throw new CommunicatorException(failure("lost the connection to " + nextName), e);
                 }
@@ -191,10 +226,14 @@ final class RingLinks implements AutoCloseable {
             int from = step.start() + sendChunk * chunkElements;
             int count = Math.min(chunkElements, step.start() + step.length() - from);
             count = Math.max(count, 0);
-            sendFrame.clear();
-            sendFrame.putInt(schedule.op.id).putInt(sequence).putInt(sendIndex).putInt(count * schedule.wire.bytes());
-            WireCodec.encode(work, from, count, sendFrame, schedule.wire);
-            sendFrame.flip();
+            sendHeader.clear();
+            sendHeader.putInt(schedule.op.id).putInt(sequence).putInt(sendIndex).putInt(count * schedule.wire.bytes()).flip();
+            if (schedule.wire == WirePrecision.FLOAT32) {
+                sendParts[1] = sendWindow.clear().position(from * Float.BYTES).limit((from + count) * Float.BYTES);
+            } else {
+                codec.encodeBf16(work, from, count, sendStaging.clear());
+                sendParts[1] = sendStaging.limit(count * schedule.wire.bytes());
+            }
             sendIndex++;
             if (++sendChunk == RingSchedule.chunks(step.length(), chunkElements)) {
                 sendChunk = 0;
@@ -205,7 +244,7 @@ final class RingLinks implements AutoCloseable {
         private boolean pumpReceive() {
             boolean progress = false;
             while (recvStep < schedule.receives.size()) {
-                ByteBuffer target = recvInPayload ? recvPayload : recvHeader;
+                ByteBuffer target = recvInPayload ? recvTarget : recvHeader;
                 int read;
                 try {
                     read = target.hasRemaining() ? prev.read(target) : 0;
@@ -216,9 +255,9 @@ final class RingLinks implements AutoCloseable {
                 if (read > 0) progress = true;
                 if (target.hasRemaining()) return progress;
                 if (recvAbort) {
-                    recvPayload.flip();
+                    recvStaging.flip();
                     throw new CommunicatorException(failure(prevName + " gave up: "
-                            + StandardCharsets.UTF_8.decode(recvPayload)));
+                            + StandardCharsets.UTF_8.decode(recvStaging)));
                 } else if (recvInPayload) {
                     applyChunk();
                 } else {
@@ -243,7 +282,7 @@ final class RingLinks implements AutoCloseable {
             int bytes = recvHeader.getInt();
             int expectedBytes = expectedCount() * schedule.wire.bytes();
             if (op == CollectiveOp.ABORT.id) {
-                recvPayload.clear().limit(Math.max(0, Math.min(bytes, recvPayload.capacity())));
+                recvTarget = recvStaging.clear().limit(Math.max(0, Math.min(bytes, recvStaging.capacity())));
                 recvAbort = true;
                 recvInPayload = true;
                 return;
@@ -254,7 +293,13 @@ final class RingLinks implements AutoCloseable {
                         + CollectiveOp.nameOf(op) + " #" + seq + " chunk " + index + " (" + bytes + " bytes)"
                         + "; the ranks called different collectives or different sizes"));
             }
-            recvPayload.clear().limit(bytes);
+            RingSchedule.Step step = schedule.receives.get(recvStep);
+            if (step.action() == RingSchedule.Action.COPY && schedule.wire == WirePrecision.FLOAT32) {
+                int from = (step.start() + recvChunk * chunkElements) * Float.BYTES;
+                recvTarget = recvWindow.clear().position(from).limit(from + bytes);
+            } else {
+                recvTarget = recvStaging.clear().limit(bytes);
+            }
             recvInPayload = true;
         }
 
@@ -262,15 +307,12 @@ final class RingLinks implements AutoCloseable {
             RingSchedule.Step step = schedule.receives.get(recvStep);
             int from = step.start() + recvChunk * chunkElements;
             int count = expectedCount();
-            recvPayload.flip();
-            if (step.action() == RingSchedule.Action.COPY) {
-                WireCodec.copy(recvPayload, work, from, count, schedule.wire);
-            } else {
-                WireCodec.accumulate(recvPayload, work, from, count, schedule.wire);
-                if (step.action() == RingSchedule.Action.REDUCE_AND_FINISH) {
-                    RingPlan.finish(work, from, from + count, schedule.reduceOp, schedule.worldSize, schedule.wire);
-                }
-            }
+            if (step.action() != RingSchedule.Action.COPY) {
+                codec.accumulate(recvStaging.flip(), work, from, count, schedule.wire,
+                        step.action() == RingSchedule.Action.REDUCE_AND_FINISH, schedule.reduceOp, schedule.worldSize);
+            } else if (schedule.wire == WirePrecision.BFLOAT16) {
+                codec.copyBf16(recvStaging.flip(), work, from, count);
+            } // a float32 copy was read straight into the work buffer
             recvHeader.clear();
             recvInPayload = false;
             recvIndex++;
@@ -281,7 +323,7 @@ final class RingLinks implements AutoCloseable {
         }
 
         private void waitForIo(long nanos) {
-            nextKey.interestOps(!abortSent && sendFrame.hasRemaining() ? SelectionKey.OP_WRITE : 0);
+            nextKey.interestOps(!abortSent && sending() ? SelectionKey.OP_WRITE : 0);
             prevKey.interestOps(recvStep < schedule.receives.size() ? SelectionKey.OP_READ : 0);
             try {
                 selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));

@@ -40,12 +40,19 @@ final class RingPlan {
 
     /** Applies AVG and the final wire rounding to elements [from, to) of a fully reduced buffer. */
     static void finish(FloatBuffer buf, int from, int to, ReduceOp op, int n, WirePrecision wire) {
-        if (op == ReduceOp.SUM && wire == WirePrecision.FLOAT32) return;
-        float divisor = op == ReduceOp.AVG ? n : 1f;
-        for (int i = from; i < to; i++) {
-            float v = buf.get(i) / divisor;
-            buf.put(i, wire == WirePrecision.BFLOAT16 ? Bf16.round(v) : v);
-        }
+        if (!changesOnFinish(op, wire)) return;
+        for (int i = from; i < to; i++) buf.put(i, finished(buf.get(i), op, n, wire));
+    }
+
+    /** Whether {@link #finished} can change a value: not for a float32 SUM. */
+    static boolean changesOnFinish(ReduceOp op, WirePrecision wire) {
+        return op != ReduceOp.SUM || wire != WirePrecision.FLOAT32;
+    }
+
+    /** A fully reduced value as every rank ends with it: divided by n for AVG, rounded to bf16 if the wire is. */
+    static float finished(float sum, ReduceOp op, int n, WirePrecision wire) {
+        float v = op == ReduceOp.AVG ? sum / n : sum;
+        return wire == WirePrecision.BFLOAT16 ? Bf16.round(v) : v;
     }
 
     static int mod(int a, int n) {

@@ -4,6 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
@@ -22,6 +24,8 @@ public final class TcpRingCommunicator implements Communicator {
     private final int rank;
     private final int size;
     private final RingLinks links;
+    /** The one element a barrier all-reduces; direct, like every buffer the ring moves. */
+    private final ByteBuffer barrierToken = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private int sequence;
     private boolean closed;
 
@@ -77,57 +81,59 @@ public final class TcpRingCommunicator implements Communicator {
 
     @Override
     public void allReduce(INDArray buf, ReduceOp op, WirePrecision wire) {
-        FloatBuffer work = FlatView.of(buf, "allReduce buf").window();
-        int[] bounds = RingPlan.balanced(work.capacity(), size);
+        FlatView work = FlatView.of(buf, "allReduce buf");
         if (size == 1) {
-            RingPlan.finish(work, 0, work.capacity(), op, 1, wire);
+            RingPlan.finish(work.window(), 0, work.length(), op, 1, wire);
             return;
         }
-        run(RingSchedule.reduce(CollectiveOp.ALL_REDUCE, bounds, rank, op, wire, true), work);
+        int[] bounds = RingPlan.balanced(work.length(), size);
+        run(RingSchedule.reduce(CollectiveOp.ALL_REDUCE, bounds, rank, op, wire, true), work.bytes());
     }
 
     @Override
     public void reduceScatter(INDArray in, INDArray out, ReduceOp op) {
-        FloatBuffer input = FlatView.of(in, "reduceScatter in").window();
+        FlatView input = FlatView.of(in, "reduceScatter in");
         FloatBuffer output = FlatView.of(out, "reduceScatter out").window();
-        int k = Collectives.chunkOf(input.capacity(), output.capacity(), size, "reduceScatter");
-        // the ring accumulates in place; a heap copy keeps the caller's input unchanged
-        FloatBuffer work = FloatBuffer.allocate(input.capacity()).put(input);
+        int k = Collectives.chunkOf(input.length(), output.capacity(), size, "reduceScatter");
+        // the ring accumulates in place; a copy keeps the caller's input unchanged
+        ByteBuffer work = ByteBuffer.allocateDirect(input.length() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                .put(input.bytes()).clear();
+        FloatBuffer sums = work.asFloatBuffer();
         if (size == 1) {
-            RingPlan.finish(work, 0, k, op, 1, WirePrecision.FLOAT32);
+            RingPlan.finish(sums, 0, k, op, 1, WirePrecision.FLOAT32);
         } else {
             run(RingSchedule.reduce(CollectiveOp.REDUCE_SCATTER, RingPlan.equal(k, size), rank, op,
                     WirePrecision.FLOAT32, false), work);
         }
-        output.put(work.position(rank * k).limit(rank * k + k));
+        output.put(sums.position(rank * k).limit(rank * k + k));
     }
 
     @Override
     public void allGather(INDArray in, INDArray out) {
         FloatBuffer input = FlatView.of(in, "allGather in").window();
-        FloatBuffer output = FlatView.of(out, "allGather out").window();
-        int k = Collectives.chunkOf(output.capacity(), input.capacity(), size, "allGather");
-        output.duplicate().position(rank * k).put(input);
-        if (size > 1) run(RingSchedule.gather(RingPlan.equal(k, size), rank), output);
+        FlatView output = FlatView.of(out, "allGather out");
+        int k = Collectives.chunkOf(output.length(), input.capacity(), size, "allGather");
+        output.window().position(rank * k).put(input);
+        if (size > 1) run(RingSchedule.gather(RingPlan.equal(k, size), rank), output.bytes());
     }
 
     @Override
     public void broadcast(INDArray buf, int root) {
         Collectives.checkRoot(root, size);
-        FloatBuffer work = FlatView.of(buf, "broadcast buf").window();
-        if (size > 1) run(RingSchedule.broadcast(work.capacity(), rank, root, size), work);
+        FlatView work = FlatView.of(buf, "broadcast buf");
+        if (size > 1) run(RingSchedule.broadcast(work.length(), rank, root, size), work.bytes());
     }
 
     @Override
     public void barrier() {
         if (size == 1) return;
         // a one-element all-reduce completes on a rank only after every rank has contributed
-        FloatBuffer token = FloatBuffer.allocate(1);
+        barrierToken.putFloat(0, 0f);
         run(RingSchedule.reduce(CollectiveOp.BARRIER, RingPlan.balanced(1, size), rank, ReduceOp.SUM,
-                WirePrecision.FLOAT32, true), token);
+                WirePrecision.FLOAT32, true), barrierToken);
     }
 
-    private void run(RingSchedule schedule, FloatBuffer work) {
+    private void run(RingSchedule schedule, ByteBuffer work) {
         if (closed) throw new CommunicatorException("rank " + rank + ": communicator is closed");
         int seq = sequence++;
         try {
