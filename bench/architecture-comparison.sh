@@ -20,6 +20,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 cd "$ROOT"
+mkdir -p runs
 export OMP_NUM_THREADS=2
 # the flavor's layer count decides the hybrid pattern: attention in every fourth block from the third
 FLAVOR=$(grep -h "model.flavor" "$CONF" | head -1 | sed 's/.*= *//')

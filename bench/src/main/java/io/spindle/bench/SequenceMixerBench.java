@@ -20,9 +20,9 @@ import java.util.Arrays;
  * recurrent path against re-running the whole prefix for every new token.
  *
  * <p>Training: 2 sequences of L = 256, 1024, 4096 (the tokens grow with L, so a linear-time mixer
- * takes 4× per step of L); median of {@code --reps} (3) forward+backward passes after two warm-up
- * passes; attention only up to {@code --attention-max-seq} (1024: its per-head products take
- * minutes per pass at 4096 on this machine); prints
+ * takes 4× per step of L); median of {@code --reps} (3) forward+backward passes after warm-up passes
+ * (at least 2 and 3 s); attention only up to {@code --attention-max-seq} (1024: its per-head products take
+ * minutes per pass at 4096 on this machine); {@code --mixers} picks a subset; prints
  * {@code RESULT mixer=… seq=… ms=… ratio_to_prev=…}. Generation: one sequence, {@code GEN_TOKENS}
  * tokens; the recurrent path calls {@code step} per token, the other re-runs {@code forward} over
  * the prefix and keeps its last row (what a model without a state has to do); prints
@@ -40,16 +40,19 @@ public final class SequenceMixerBench {
     public static void main(String[] args) {
         int reps = 3;
         int attentionMaxSeq = 1024;
+        String[] mixers = {"attention", "s4d", "mamba"};
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--reps" -> reps = Integer.parseInt(args[i + 1]);
                 case "--attention-max-seq" -> attentionMaxSeq = Integer.parseInt(args[i + 1]);
-                default -> throw new IllegalArgumentException("usage: SequenceMixerBench [--reps N] [--attention-max-seq L]");
+                case "--mixers" -> mixers = args[i + 1].split(",");
+                default -> throw new IllegalArgumentException(
+                        "usage: SequenceMixerBench [--reps N] [--attention-max-seq L] [--mixers attention,s4d,mamba]");
             }
         }
         BenchEnvironment.print();
         Initializer init = Initializer.normal(0.02);
-        for (String name : new String[] {"attention", "s4d", "mamba"}) {
+        for (String name : mixers) {
             double prev = Double.NaN;
             for (int seq : LENGTHS) {
                 if (name.equals("attention") && seq > attentionMaxSeq) {
@@ -59,19 +62,25 @@ public final class SequenceMixerBench {
                 SequenceMixer mixer = built(name, init);
                 INDArray x = Nd4j.randn(DataType.FLOAT, (long) BATCH * seq, D_MODEL);
                 INDArray dy = Nd4j.randn(DataType.FLOAT, (long) BATCH * seq, D_MODEL);
+                // warm-up: at least 2 passes and 3 s, so the JIT has compiled the short runs too
+                long warmStart = System.nanoTime();
+                for (int w = 0; w < 2 || System.nanoTime() - warmStart < 3_000_000_000L; w++) {
+                    mixer.forward(x, BATCH, seq);
+                    mixer.backward(dy);
+                }
                 double[] ms = new double[reps];
-                for (int r = -2; r < reps; r++) {
+                for (int r = 0; r < reps; r++) {
                     long t0 = System.nanoTime();
                     mixer.forward(x, BATCH, seq);
                     mixer.backward(dy);
-                    if (r >= 0) ms[r] = (System.nanoTime() - t0) / 1e6;
+                    ms[r] = (System.nanoTime() - t0) / 1e6;
                 }
                 double m = median(ms);
                 System.out.printf("RESULT mixer=%s batch=%d seq=%d ms=%.1f ratio_to_prev=%.2f%n", name, BATCH, seq, m, m / prev);
                 prev = m;
             }
         }
-        for (String name : new String[] {"s4d", "mamba"}) generation(name, init);
+        for (String name : mixers) if (!name.equals("attention")) generation(name, init);
         BenchEnvironment.print();
     }
 

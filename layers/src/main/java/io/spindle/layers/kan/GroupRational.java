@@ -22,7 +22,7 @@ import java.nio.FloatBuffer;
  * <p>Backward is fused (as FlashKAT restructures KAT's): each coefficient's gradient is a sum over
  * every element of its group, and materializing the per-element terms, as autograd does, makes
  * the layer memory-bound. Here each thread sums the ten terms per channel while it computes dx
- * (loops over a row's channels that vectorize), folds them into per-group double totals every
+ * (plain loops over a row's channels), folds them into per-group double totals every
  * {@link #FLUSH_ROWS} rows, and the threads' totals are added in a fixed order at the end.
  */
 public final class GroupRational {

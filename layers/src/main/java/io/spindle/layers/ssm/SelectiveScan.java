@@ -25,10 +25,13 @@ import io.spindle.layers.core.Parallel;
  * the training scan ({@link #advance}), so generation reproduces the scan's outputs exactly.
  */
 public final class SelectiveScan {
-    /** Channels one task scans together (their inputs for a step are adjacent in a row). */
-    static final int CHANNEL_BLOCK = 16;
+    /**
+     * Channels one task scans together (their inputs for a step are adjacent in a row: 256 bytes
+     * per input per step, so the strided walk over time streams whole cache lines).
+     */
+    static final int CHANNEL_BLOCK = 64;
     /** Steps between saved states: backward recomputes at most this many states per channel. */
-    static final int CHUNK = 64;
+    static final int CHUNK = 32;
 
     /** Column range of a row-major array: element (row, col) is {@code data[offset + row·stride + col]}. */
     public record Rows(float[] data, int offset, int stride) {

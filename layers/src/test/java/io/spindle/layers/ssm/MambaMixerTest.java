@@ -17,12 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MambaMixerTest {
 
-    /** dModel 12, dInner 40 (two full and one partial scan block), 70 steps (two chunks), 2 sequences. */
+    /** dModel 12, dInner 72 (a full and a partial scan block of 64), 70 steps (three chunks of 32), 2 sequences. */
     @Test
     void backwardMatchesFiniteDifferences() {
         SplittableRandom random = new SplittableRandom(1);
         ParameterSet params = new ParameterSet();
-        MambaMixer block = new MambaMixer(params, "m", new MambaMixer.Shape(12, 40, 4, 4, 3),
+        MambaMixer block = new MambaMixer(params, "m", new MambaMixer.Shape(12, 72, 4, 4, 3),
                 Initializer.normal(0.3), Initializer.normal(0.2));
         params.allocate(2);
         int batch = 2, seq = 70;

@@ -10,11 +10,11 @@ import java.util.function.DoubleSupplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * 2 sequences of 150 steps (three checkpoint chunks, the last partial), 20 channels (a full and a
- * partial channel block), 5 states; B and C are column ranges of one wider array, as in the block.
+ * 2 sequences of 150 steps (five checkpoint chunks of 32, the last partial), 70 channels (a full
+ * and a partial channel block of 64), 5 states; B and C are column ranges of one wider array, as in the block.
  */
 class SelectiveScanTest {
-    private static final int BATCH = 2, SEQ = 150, CH = 20, N = 5, BC_WIDTH = 2 * N + 3;
+    private static final int BATCH = 2, SEQ = 150, CH = 70, N = 5, BC_WIDTH = 2 * N + 3;
 
     /** The inputs and parameters as arrays a finite-difference check can perturb. */
     private static final class Case {
