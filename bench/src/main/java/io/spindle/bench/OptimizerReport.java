@@ -22,8 +22,9 @@ import java.util.TreeMap;
 /**
  * The optimizer comparison's plot and table (docs/optimizers.md) from the runs' {@code metrics.jsonl}
  * and {@link OptimizerStepBench}'s output: validation loss curves as a PNG drawn by
- * {@link LineChart}, and a Markdown table of final validation loss, median training tokens/s,
- * optimizer ms/step and state bytes per parameter.
+ * {@link LineChart}, and a Markdown table of final validation loss, the run's median training
+ * tokens/s, optimizer ms/step, the tokens/s of a whole step measured under the same load for all
+ * optimizers, and state bytes per parameter.
  *
  * <p>Usage: {@code OptimizerReport --png FILE --table FILE --steps STEP_BENCH_OUTPUT RUN_DIR...};
  * each run directory holds {@code config.resolved.conf} and {@code metrics.jsonl}.
@@ -126,17 +127,18 @@ public final class OptimizerReport {
     static String table(List<Run> runs, Map<String, Map<String, String>> steps) {
         StringBuilder out = new StringBuilder();
         out.append("| optimizer | lr of the hidden matrices | final val loss (nats/token) | final val bits/byte "
-                + "| median train tokens/s | optimizer ms/step (median) | state bytes/parameter |\n");
-        out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+                + "| run's median tokens/s | optimizer ms/step | tokens/s, same load | state bytes/parameter |\n");
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Run r : runs) {
             Map<String, String> s = steps.get(r.optimizer());
             if (s == null) {
                 throw new IllegalArgumentException("the step benchmark output has no line for " + r.optimizer()
                         + "; run OptimizerStepBench on the same configs");
             }
-            out.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %,.0f | %s | %.2f |%n", r.optimizer(),
+            out.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %,.0f | %s | %,.0f | %.2f |%n", r.optimizer(),
                     fmt(r.matrixLr()), r.validation().last(), r.finalValBpb(), r.medianTokensPerS(),
-                    s.get("ms_median"), Double.parseDouble(s.get("state_bytes_per_param"))));
+                    s.get("ms_median"), Double.parseDouble(s.get("tokens_per_s_same_load")),
+                    Double.parseDouble(s.get("state_bytes_per_param"))));
         }
         return out.toString();
     }

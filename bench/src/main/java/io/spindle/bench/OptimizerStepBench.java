@@ -24,9 +24,15 @@ import java.util.Map;
  *
  * <p>Each config's optimizer is built exactly as training builds it ({@link Optimizers#create} on
  * the loaded config) and steps its own copy of the parameter values; all share one set of real
- * gradients (one forward and backward on random tokens at the config's batch and sequence length,
- * clipped as in training). The optimizers step in alternating rounds, one step each per round,
+ * gradients (one forward and backward on random tokens at the first config's batch and sequence
+ * length, clipped as in training). The optimizers step in alternating rounds, one step each per round,
  * so that a change in machine load hits all of them alike.
+ *
+ * <p>The same rounds also time one forward, backward and clipping pass at the config's batch and
+ * sequence length (into a separate gradient buffer, so the shared gradients stay fixed); with it
+ * each line gives the tokens/s a whole training step would reach with that optimizer under the
+ * same load, {@code batch·seq / (forward-backward + optimizer step)}, which training runs made
+ * one after another on a shared machine cannot give.
  *
  * <p>State size: the bytes of every tensor of {@link Optimizer#state()} (what a checkpoint
  * stores), per model parameter.
@@ -63,9 +69,21 @@ public final class OptimizerStepBench {
                         + " but " + confs.get(0) + " trains " + model + "; compare optimizers on one model");
             }
         }
-        List<ParamSlot> shared = realGradients(model, configs.get(0));
+        SpindleConfig first = configs.get(0);
+        int batch = first.train().batch();
+        int seq = first.train().seq();
+        TransformerLM lm = new TransformerLM(model, first.train().seed());
+        int[][] tokens = new TokenBatches(model.vocabSize(), seq, batch, 7).next();
+        Runnable forwardBackward = () -> {
+            lm.parameters().zeroGrads();
+            lm.forwardLoss(tokens[0], tokens[1], batch, seq);
+            lm.backward();
+            GradientClipping.clipGlobalNorm(lm.parameters().grads(), first.train().gradClip());
+        };
+        forwardBackward.run();
+        List<ParamSlot> shared = fixedGradients(ParameterSlots.of(lm.parameters()));
         long parameters = shared.stream().mapToLong(ParamSlot::size).sum();
-        Runnable[] steps = new Runnable[configs.size()];
+        Runnable[] steps = new Runnable[configs.size() + 1];
         Optimizer[] optimizers = new Optimizer[configs.size()];
         for (int i = 0; i < configs.size(); i++) {
             SpindleConfig c = configs.get(i);
@@ -75,27 +93,31 @@ public final class OptimizerStepBench {
             optimizers[i] = optimizer;
             steps[i] = () -> optimizer.step(own, lr);
         }
+        steps[configs.size()] = forwardBackward;
         StepTimes[] times = StepTimes.interleaved(rounds, steps);
+        double forwardBackwardMs = times[configs.size()].median();
+        System.out.printf(Locale.ROOT, "RESULT forward_backward batch=%d seq=%d rounds=%d ms_median=%.1f ms_p90=%.1f%n",
+                batch, seq, rounds, forwardBackwardMs, times[configs.size()].p90());
         for (int i = 0; i < configs.size(); i++) {
             long stateBytes = stateBytes(optimizers[i].state());
+            double stepMs = forwardBackwardMs + times[i].median();
             System.out.printf(Locale.ROOT, "RESULT optimizer_step name=%s conf=%s params=%d rounds=%d ms_median=%.1f "
-                            + "ms_p90=%.1f ms_min=%.1f state_bytes=%d state_bytes_per_param=%.3f%n",
+                            + "ms_p90=%.1f ms_min=%.1f state_bytes=%d state_bytes_per_param=%.3f "
+                            + "train_step_ms=%.1f tokens_per_s_same_load=%.0f%n",
                     configs.get(i).optim().name(), confs.get(i), parameters, rounds, times[i].median(),
-                    times[i].p90(), times[i].min(), stateBytes, (double) stateBytes / parameters);
+                    times[i].p90(), times[i].min(), stateBytes, (double) stateBytes / parameters,
+                    stepMs, batch * seq / (stepMs / 1e3));
         }
     }
 
-    /** The model's parameters with the gradients of one clipped training step on random tokens. */
-    private static List<ParamSlot> realGradients(ModelConfig model, SpindleConfig c) {
-        TransformerLM lm = new TransformerLM(model, c.train().seed());
-        int batch = c.train().batch();
-        int seq = c.train().seq();
-        int[][] tokens = new TokenBatches(model.vocabSize(), seq, batch, 7).next();
-        lm.parameters().zeroGrads();
-        lm.forwardLoss(tokens[0], tokens[1], batch, seq);
-        lm.backward();
-        GradientClipping.clipGlobalNorm(lm.parameters().grads(), c.train().gradClip());
-        return ParameterSlots.of(lm.parameters());
+    /**
+     * The parameters with a copy of their current gradients, so that the forward-backward workload
+     * can keep overwriting the model's own gradient buffer while every optimizer reads the same one.
+     */
+    private static List<ParamSlot> fixedGradients(List<ParamSlot> model) {
+        List<ParamSlot> out = new ArrayList<>();
+        for (ParamSlot p : model) out.add(new ParamSlot(p.name(), p.shape(), p.role(), p.value(), p.grad().dup('c')));
+        return out;
     }
 
     /** The same parameters and gradients, but values of their own, so optimizers do not interfere. */
