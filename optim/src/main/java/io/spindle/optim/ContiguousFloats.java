@@ -45,19 +45,29 @@ public final class ContiguousFloats {
         if (x.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException(what + " must be float32, got " + x.dataType());
         }
-        long[] shape = x.shape();
-        long[] stride = x.stride();
-        long expected = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            if (shape[d] > 1 && stride[d] != expected) {
-                throw new IllegalArgumentException(what + " must be dense row-major, got shape "
-                        + Arrays.toString(shape) + " with strides " + Arrays.toString(stride));
-            }
-            expected *= shape[d];
+        if (!isRowMajorWithoutGaps(x)) {
+            throw new IllegalArgumentException(what + " must be dense row-major, got shape "
+                    + Arrays.toString(x.shape()) + " with strides " + Arrays.toString(x.stride()));
         }
         if (x.offset() + x.length() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(what + " ends at element " + (x.offset() + x.length())
                     + ", beyond the 2^31-1 elements a FloatBuffer can index");
         }
+    }
+
+    /**
+     * Whether element i (row-major) of x is at offset + i of its buffer, whatever its type. Judged
+     * by the strides, not {@link INDArray#ordering()}: ND4J can report 'c' for a transposed view
+     * whose strides are column-major.
+     */
+    public static boolean isRowMajorWithoutGaps(INDArray x) {
+        long[] shape = x.shape();
+        long[] stride = x.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] > 1 && stride[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
     }
 }

@@ -1,8 +1,9 @@
 package io.spindle.optim.math;
 
+import io.spindle.optim.ContiguousFloats;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -18,13 +19,16 @@ public final class NeuronNormalization {
     private NeuronNormalization() {}
 
     /**
-     * Normalizes {@code o} [out, in] in place and updates {@code v} [out, 1] in place:
+     * Normalizes {@code o} [out, in] in place and updates {@code v} [out, 1] in place, both dense
+     * float32:
      * <pre>
      * n = ||O||_F
      * V = V + (1 - beta2)(mean_row(O^2) - V)
      * O = O / (sqrt(V) + 1e-10)            (per row)
      * O = O n / (||O||_F + 1e-10)
      * </pre>
+     * Three Java passes over O (row sums of squares; row division with the new norm's sum; the
+     * final scale), sums in double.
      *
      * @return {@code o}
      */
@@ -36,11 +40,30 @@ public final class NeuronNormalization {
         if (!(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("NorMuon beta2=" + beta2 + " must be in [0, 1)");
         }
-        double norm = o.norm2Number().doubleValue();
-        INDArray rowMeanSquare = o.mul(o).mean(true, 1);
-        v.addi(rowMeanSquare.subi(v).muli(1 - beta2));
-        o.diviColumnVector(Transforms.sqrt(v, true).addi(EPS));
-        o.muli(norm / (o.norm2Number().doubleValue() + EPS));
+        FloatBuffer ob = ContiguousFloats.buffer(o, "NorMuon update O");
+        FloatBuffer vb = ContiguousFloats.buffer(v, "NorMuon second moment V");
+        int o0 = ContiguousFloats.start(o);
+        int v0 = ContiguousFloats.start(v);
+        int rows = Math.toIntExact(o.rows());
+        int cols = Math.toIntExact(o.columns());
+        double before = 0;
+        double after = 0;
+        for (int r = 0; r < rows; r++) {
+            int row = o0 + r * cols;
+            double squares = FrobeniusNorm.sumOfSquares(ob, row, cols);
+            before += squares;
+            float vr = vb.get(v0 + r);
+            vr += (float) ((1 - beta2) * (squares / cols - vr));
+            vb.put(v0 + r, vr);
+            float inverse = (float) (1 / (Math.sqrt(vr) + EPS));
+            for (int j = row; j < row + cols; j++) {
+                float x = ob.get(j) * inverse;
+                ob.put(j, x);
+                after += (double) x * x;
+            }
+        }
+        float restore = (float) (Math.sqrt(before) / (Math.sqrt(after) + EPS));
+        for (int j = o0, end = o0 + rows * cols; j < end; j++) ob.put(j, ob.get(j) * restore);
         return o;
     }
 }

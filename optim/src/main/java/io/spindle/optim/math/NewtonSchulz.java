@@ -1,5 +1,6 @@
 package io.spindle.optim.math;
 
+import io.spindle.optim.ContiguousFloats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -54,8 +55,8 @@ public final class NewtonSchulz {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             return orthogonalize(g.castTo(DataType.FLOAT), steps).castTo(type);
         }
-        INDArray x = denseRowMajor(g) ? g : g.dup('c');
-        double scale = 1.0 / (x.norm2Number().doubleValue() + NORM_EPS);
+        INDArray x = ContiguousFloats.isRowMajorWithoutGaps(g) ? g : g.dup('c');
+        double scale = 1.0 / (FrobeniusNorm.of(x) + NORM_EPS);
         if (steps == 0) {
             return x.mul(scale);
         }
@@ -134,10 +135,5 @@ public final class NewtonSchulz {
                 }
             }
         }
-    }
-
-    /** Rows contiguous and back to back, as BLAS's row-major leading dimension = columns needs. */
-    private static boolean denseRowMajor(INDArray x) {
-        return (x.columns() <= 1 || x.stride(1) == 1) && (x.rows() <= 1 || x.stride(0) == x.columns());
     }
 }
