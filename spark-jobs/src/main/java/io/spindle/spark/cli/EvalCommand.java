@@ -42,8 +42,8 @@ public final class EvalCommand implements Callable<Integer> {
                     + " holds fewer than one batch of " + loaded.config().train().batch() + " x " + seq
                     + " tokens; prepare more data or lower train.batch with --set");
         }
-        System.out.printf(Locale.ROOT, "checkpoint %s (step %d)%nval_loss %.4f nats/token  perplexity %.3f  val_bpb %.4f"
-                + "  (%,d tokens)%n", loaded.location(), loaded.step(), r.loss(), r.perplexity(), r.bpb(), r.tokens());
+        System.out.printf(Locale.ROOT, "checkpoint %s (step %d, %,d parameters)%nval_loss %.4f nats/token  perplexity %.3f  val_bpb %.4f"
+                + "  (%,d tokens)%n", loaded.location(), loaded.step(), loaded.model().parameters().totalSize(), r.loss(), r.perplexity(), r.bpb(), r.tokens());
         return ExitCodes.OK;
     }
 }

@@ -116,7 +116,8 @@ class TrainJobTest {
 
         ByteArrayOutputStream eval = new ByteArrayOutputStream();
         assertEquals(0, run(eval, "eval", dir.resolve("run").toString()), eval.toString());
-        assertTrue(eval.toString().contains("val_loss") && eval.toString().contains("step 18"), eval.toString());
+        assertTrue(eval.toString().contains("val_loss") && eval.toString().contains("step 18,")
+                && eval.toString().contains(" parameters)"), eval.toString());
 
         ByteArrayOutputStream gen = new ByteArrayOutputStream();
         assertEquals(0, run(gen, "generate", dir.resolve("run").toString(), "--prompt", "It is", "--tokens", "10"));
