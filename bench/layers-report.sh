@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: bench/layers-report.sh [--steps N] [--grow-steps N] [--eval-batches N] [--only baseline,matformer,colm,masa,converted]" >&2; exit 2 ;;
   esac
 done
-export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"   # 1 when another run shares the machine
 OUT="$ROOT/bench/target/layers-report"
 RUNS="$OUT/runs"
 mkdir -p "$RUNS"
