@@ -1,10 +1,9 @@
 package io.spindle.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.report.LineChart;
+import io.spindle.spark.report.RunMetrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The optimizer comparison's plot and table (docs/optimizers.md) from the runs' {@code metrics.jsonl}
@@ -30,8 +28,6 @@ import java.util.TreeMap;
  * each run directory holds {@code config.resolved.conf} and {@code metrics.jsonl}.
  */
 public final class OptimizerReport {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** What one run's files say. */
     record Run(String optimizer, double matrixLr, SortedCurve validation, double finalValBpb, double medianTokensPerS) {}
 
@@ -72,32 +68,24 @@ public final class OptimizerReport {
 
     static Run read(Path dir) {
         SpindleConfig config = ConfigLoader.fromText(readString(dir.resolve("config.resolved.conf")));
-        TreeMap<Long, double[]> validation = new TreeMap<>();
-        List<Double> tokensPerS = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
-                if (line.isBlank()) continue;
-                JsonNode row = JSON.readTree(line);
-                if (row.has("val_loss")) {
-                    validation.put(row.get("step").asLong(),
-                            new double[] {row.get("val_loss").asDouble(), row.get("val_bpb").asDouble()});
-                } else if (row.has("tokens_per_s")) {
-                    tokensPerS.add(row.get("tokens_per_s").asDouble());
-                }
-            }
+        RunMetrics metrics;
+        try (var in = Files.newBufferedReader(dir.resolve("metrics.jsonl"))) {
+            metrics = RunMetrics.read(in, dir.resolve("metrics.jsonl").toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + dir.resolve("metrics.jsonl"), e);
         }
-        if (validation.isEmpty() || tokensPerS.isEmpty()) {
+        List<RunMetrics.ValRow> validation = metrics.validation();
+        List<RunMetrics.TrainRow> train = metrics.train();
+        if (validation.isEmpty() || train.isEmpty()) {
             throw new IllegalArgumentException(dir + "/metrics.jsonl has no validation or training rows; did the run finish?");
         }
-        double[] steps = validation.keySet().stream().mapToDouble(Long::doubleValue).toArray();
-        double[] losses = validation.values().stream().mapToDouble(v -> v[0]).toArray();
-        double[] tps = tokensPerS.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] steps = validation.stream().mapToDouble(RunMetrics.ValRow::step).toArray();
+        double[] losses = validation.stream().mapToDouble(RunMetrics.ValRow::loss).toArray();
+        double[] tps = train.stream().mapToDouble(RunMetrics.TrainRow::tokensPerS).sorted().toArray();
         String name = config.optim().name();
         double matrixLr = name.equals("adamw") || name.equals("lamb")
                 ? config.train().lr() : config.train().lr() * config.optim().matrixLrScale();
-        return new Run(name, matrixLr, new SortedCurve(steps, losses), validation.lastEntry().getValue()[1],
+        return new Run(name, matrixLr, new SortedCurve(steps, losses), validation.get(validation.size() - 1).bpb(),
                 tps[(tps.length - 1) / 2]);
     }
 

@@ -6,6 +6,7 @@ import io.spindle.spark.cli.ExtractCommand;
 import io.spindle.spark.cli.EvalCommand;
 import io.spindle.spark.cli.GenerateCommand;
 import io.spindle.spark.cli.PrepareCommand;
+import io.spindle.spark.cli.ReportCommand;
 import io.spindle.spark.cli.TrainCommand;
 import io.spindle.spark.cli.ExitCodes;
 import picocli.CommandLine;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
 @Command(name = "spindle", mixinStandardHelpOptions = true, version = "Spindle 0.1.0",
         description = "Train language models on Apache Spark with ND4J.",
         subcommands = {TrainCommand.class, PrepareCommand.class, EvalCommand.class, GenerateCommand.class,
-                ConformanceCommand.class, ExtractCommand.class, ConvertCommand.class})
+                ConformanceCommand.class, ExtractCommand.class, ConvertCommand.class,
+                ReportCommand.class})
 public final class SpindleMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,7 +28,7 @@ public final class SpindleMain implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, prepare, eval, generate,"
-                + " conformance, extract or convert");
+                + " conformance, extract, convert or report");
     }
 
     public static void main(String[] args) {

@@ -119,6 +119,13 @@ class TrainJobTest {
         assertTrue(eval.toString().contains("val_loss") && eval.toString().contains("step 18,")
                 && eval.toString().contains(" parameters)"), eval.toString());
 
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        assertEquals(0, run(report, "report", dir.resolve("run").toString()), report.toString());
+        assertTrue(report.toString().contains("| run | 18 |"), report.toString());
+        for (String f : List.of("loss.png", "throughput.png", "summary.md")) {
+            assertTrue(Files.size(dir.resolve("run/report").resolve(f)) > 0, f);
+        }
+
         ByteArrayOutputStream gen = new ByteArrayOutputStream();
         assertEquals(0, run(gen, "generate", dir.resolve("run").toString(), "--prompt", "It is", "--tokens", "10"));
         assertTrue(gen.toString().startsWith("It is"), gen.toString());
