@@ -1,5 +1,6 @@
 package io.spindle.spark;
 
+import io.spindle.spark.cli.ConfigCommand;
 import io.spindle.spark.cli.ConformanceCommand;
 import io.spindle.spark.cli.ConvertCommand;
 import io.spindle.spark.cli.ExtractCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "Train language models on Apache Spark with ND4J.",
         subcommands = {TrainCommand.class, PrepareCommand.class, EvalCommand.class, GenerateCommand.class,
                 ConformanceCommand.class, ExtractCommand.class, ConvertCommand.class,
-                ReportCommand.class})
+                ReportCommand.class, ConfigCommand.class})
 public final class SpindleMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,7 +29,7 @@ public final class SpindleMain implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, prepare, eval, generate,"
-                + " conformance, extract, convert or report");
+                + " conformance, extract, convert, report or config");
     }
 
     public static void main(String[] args) {

@@ -30,7 +30,7 @@ import java.util.TreeSet;
 public final class ConfigLoader {
     private static final String DEFAULTS = "io/spindle/spark/config/defaults.conf";
     /** Model keys that have no default of their own: absent means "the flavor's value". */
-    private static final List<String> MODEL_OVERRIDES = List.of("model.vocabSize", "model.dModel", "model.layers",
+    static final List<String> MODEL_OVERRIDES = List.of("model.vocabSize", "model.dModel", "model.layers",
             "model.heads", "model.ffnHidden", "model.maxSeq", "model.ropeBase", "model.normEps", "model.initStd");
     private static final String FREE_FORM_PREFIX = "spark.conf.";
     private static final String RENAMED_MESH_PREFIX = "mesh.";
