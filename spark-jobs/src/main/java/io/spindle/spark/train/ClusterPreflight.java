@@ -2,6 +2,9 @@ package io.spindle.spark.train;
 
 import io.spindle.spark.config.ConfigException;
 import io.spindle.spark.config.SpindleConfig;
+import io.spindle.spark.memory.ExecutorMemory;
+import io.spindle.spark.memory.OffHeapCheck;
+import io.spindle.spark.memory.RankMemoryEstimate;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.status.api.v1.ExecutorSummary;
@@ -40,6 +43,26 @@ final class ClusterPreflight {
         Duration wait = Duration.ofSeconds(parallel.timeoutSeconds());
         Slots slots = awaitSlots(sc, parallel.world(), wait, console);
         if (slots.total() < parallel.world()) throw tooFewSlots(slots, parallel.world(), wait);
+    }
+
+    /**
+     * The ranks' estimated off-heap memory against their executors' container limit (YARN,
+     * Kubernetes), after {@link #check} so the executors are registered: the busiest executor runs
+     * up to cores / spark.task.cpus ranks.
+     */
+    static void checkMemory(SparkContext sc, SpindleConfig config) {
+        int world = config.parallel().world();
+        int ranksPerExecutor = world;
+        if (!sc.isLocal()) {
+            int taskCpus = Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+            int most = 1;
+            for (ExecutorSummary e : CollectionConverters.asJava(sc.statusStore().executorList(true))) {
+                if (!e.id().equals("driver")) most = Math.max(most, e.totalCores() / taskCpus);
+            }
+            ranksPerExecutor = Math.min(world, most);
+        }
+        OffHeapCheck.check(RankMemoryEstimate.of(config), ranksPerExecutor,
+                ExecutorMemory.of(sc.getConf(), sc.master()));
     }
 
     /** Spark would refuse the barrier stage itself, but only when it is submitted, after data preparation. */

@@ -52,6 +52,7 @@ public final class TrainJob {
                 "run.dir=\"" + qualify(given.run().dir(), hadoopConf) + "\"",
                 "data.prepared=\"" + qualify(given.data().prepared(), hadoopConf) + "\""));
         ClusterPreflight.check(spark.sparkContext(), config.parallel(), console);
+        ClusterPreflight.checkMemory(spark.sparkContext(), config);
         CheckpointCatalog catalog = new CheckpointCatalog(
                 new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf));
         checkRunDirectory(config, catalog, resume, console);
