@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -32,6 +33,10 @@ final class MetricsLog implements AutoCloseable {
     MetricsLog(String uri, Configuration hadoopConf) throws IOException {
         Path path = new Path(uri);
         FileSystem fs = path.getFileSystem(hadoopConf);
+        // The checksummed local FileSystem buffers writes until close whatever hflush says, so a
+        // reader tailing metrics.jsonl (or TensorBoard) would see nothing for the whole run and a
+        // killed driver would lose every row; its raw form writes through. HDFS is not affected.
+        if (fs instanceof LocalFileSystem local) fs = local.getRawFileSystem();
         byte[] earlier = new byte[0];
         if (fs.exists(path)) {
             // Not every FileSystem supports append (the checksummed local one does not), so a
