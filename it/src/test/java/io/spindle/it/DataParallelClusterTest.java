@@ -2,11 +2,7 @@ package io.spindle.it;
 
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
-import io.spindle.parallel.dp.DataParallel;
-import io.spindle.spark.config.ConfigLoader;
-import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.fs.HadoopCheckpointStorage;
-import io.spindle.spark.train.RankRun;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -158,20 +154,9 @@ class DataParallelClusterTest {
         assertEquals(STEPS, onCluster.length);
 
         // DP=1 from the very config the cluster run resolved, in this JVM
-        Path single = dir.resolve("single");
-        SpindleConfig config = ConfigLoader.fromText(Files.readString(runDir.resolve("config.resolved.conf")),
-                List.of("parallel.dp=1", "run.dir=\"" + single.toUri() + "\""));
-        List<Map<String, Object>> rows = new ArrayList<>();
-        try (DataParallel alone = DataParallel.single()) {
-            assertTrue(RankRun.train(config, alone, new Configuration(), rows::add).completed());
-        }
-        double[] reference = losses(rows);
-        double maxRelative = 0;
-        for (int i = 0; i < STEPS; i++) {
-            maxRelative = Math.max(maxRelative, Math.abs(onCluster[i] - reference[i]) / reference[i]);
-        }
-        System.out.printf("standalone cluster DP=2 vs in-process DP=1: max relative loss difference %.3g over %d"
-                + " steps%n", maxRelative, STEPS);
+        double[] reference = InProcessReference.losses(runDir, dir.resolve("single"));
+        double maxRelative = InProcessReference.maxRelativeDifference("standalone cluster DP=2 vs in-process DP=1",
+                onCluster, reference);
         assertTrue(maxRelative <= 1e-5, "per-step losses within 1e-5 relative: " + maxRelative);
         assertTrue(reference[STEPS - 1] < reference[0], "the run learns");
     }

@@ -3,11 +3,7 @@ package io.spindle.it;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointManifest;
 import io.spindle.parallel.checkpoint.TensorEntry;
-import io.spindle.parallel.dp.DataParallel;
-import io.spindle.spark.config.ConfigLoader;
-import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.fs.HadoopCheckpointStorage;
-import io.spindle.spark.train.RankRun;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,19 +86,9 @@ class TensorParallelClusterTest {
         double[] onCluster = losses(metrics(runDir.resolve("metrics.jsonl")));
         assertEquals(STEPS, onCluster.length);
 
-        SpindleConfig config = ConfigLoader.fromText(Files.readString(runDir.resolve("config.resolved.conf")),
-                List.of("parallel.dp=1", "parallel.tp=1", "run.dir=\"" + dir.resolve("single").toUri() + "\""));
-        List<Map<String, Object>> rows = new ArrayList<>();
-        try (DataParallel alone = DataParallel.single()) {
-            assertTrue(RankRun.train(config, alone, new Configuration(), rows::add).completed());
-        }
-        double[] reference = losses(rows);
-        double maxRelative = 0;
-        for (int i = 0; i < STEPS; i++) {
-            maxRelative = Math.max(maxRelative, Math.abs(onCluster[i] - reference[i]) / reference[i]);
-        }
-        System.out.printf("standalone cluster DP=2 x TP=2 vs in-process DP=1 x TP=1: max relative loss difference %.3g"
-                + " over %d steps%n", maxRelative, STEPS);
+        double[] reference = InProcessReference.losses(runDir, dir.resolve("single"));
+        double maxRelative = InProcessReference.maxRelativeDifference(
+                "standalone cluster DP=2 x TP=2 vs in-process DP=1 x TP=1", onCluster, reference);
         assertTrue(maxRelative <= 1e-5, "per-step losses within 1e-5 relative: " + maxRelative);
 
         CheckpointManifest manifest = new CheckpointCatalog(new HadoopCheckpointStorage(

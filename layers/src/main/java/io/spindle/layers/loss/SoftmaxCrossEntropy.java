@@ -54,16 +54,7 @@ public final class SoftmaxCrossEntropy {
         if (layout != ShardLayout.WHOLE) return forwardSliced(logits, targets);
         int rows = (int) logits.size(0);
         int vocab = (int) logits.size(1);
-        if (targets.length != rows) {
-            throw new IllegalArgumentException(targets.length + " targets for " + rows + " rows of logits");
-        }
-        for (int r = 0; r < rows; r++) {
-            if (targets[r] < 0 || targets[r] >= vocab) {
-                throw new IllegalArgumentException("target id " + targets[r] + " at position " + r
-                        + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        if (rowLoss == null || rowLoss.length != rows) rowLoss = new double[rows];
+        checkTargets(targets, rows, vocab);
         FloatBuffer z = Buffers.floats(logits);
         int off = (int) logits.offset();
         Parallel.forRange(rows, 16, (chunk, from, to) -> {
@@ -76,10 +67,8 @@ public final class SoftmaxCrossEntropy {
         return (float) (total / rows);
     }
 
-    /** Vocabulary-sliced rows: local max, global max, local exponentials, one sum over the slices, gradient. */
-    private float forwardSliced(INDArray logits, int[] targets) {
-        int rows = (int) logits.size(0);
-        int width = (int) logits.size(1);
+    /** One target per row, each an id in [0, vocab); sizes the per-row loss buffer. */
+    private void checkTargets(int[] targets, int rows, int vocab) {
         if (targets.length != rows) {
             throw new IllegalArgumentException(targets.length + " targets for " + rows + " rows of logits");
         }
@@ -90,6 +79,13 @@ public final class SoftmaxCrossEntropy {
             }
         }
         if (rowLoss == null || rowLoss.length != rows) rowLoss = new double[rows];
+    }
+
+    /** Vocabulary-sliced rows: local max, global max, local exponentials, one sum over the slices, gradient. */
+    private float forwardSliced(INDArray logits, int[] targets) {
+        int rows = (int) logits.size(0);
+        int width = (int) logits.size(1);
+        checkTargets(targets, rows, vocab);
         rowMax = Buffers.reuse(rowMax, rows);
         rowSums = Buffers.reuse(rowSums, 2L * rows); // [sum of exp(z - max) | target logit - max] per row
         FloatBuffer z = Buffers.floats(logits);

@@ -16,6 +16,7 @@ import io.spindle.parallel.mesh.DeviceMesh;
 import io.spindle.parallel.mesh.MeshCommunicators;
 import io.spindle.parallel.train.NonFinitePolicy;
 import io.spindle.parallel.train.RankTrainer;
+import io.spindle.parallel.train.RankTrainerTest;
 import io.spindle.parallel.train.RunIdentity;
 import io.spindle.parallel.train.TrainOutcome;
 import io.spindle.parallel.train.TrainingConfig;
@@ -31,7 +32,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -54,8 +54,8 @@ class TensorParallelTrainingTest {
     private static final int STEPS = 30;
     /** heads 4 and ffnHidden 64 split over 4; vocabulary 260 = the 258 byte ids padded to a multiple of 4. */
     static final ModelConfig MODEL = new ModelConfig("tp-test", 260, 32, 2, 4, 64, 32, 10000.0, 1e-6, 0.02);
-    private static final int[] TRAIN = tokens(6000, 1);
-    private static final int[] VALIDATION = tokens(800, 2);
+    private static final int[] TRAIN = RankTrainerTest.tokens(6000, 1);
+    private static final int[] VALIDATION = RankTrainerTest.tokens(800, 2);
     private static final double TOLERANCE = 1e-5;
 
     @TempDir
@@ -69,16 +69,6 @@ class TensorParallelTrainingTest {
     }
 
     private static RankResult single;
-
-    static int[] tokens(int n, long seed) {
-        SplittableRandom fixed = new SplittableRandom(0);
-        int[] phrase = new int[23];
-        for (int i = 0; i < phrase.length; i++) phrase[i] = 97 + fixed.nextInt(20);
-        SplittableRandom r = new SplittableRandom(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(10) == 0 ? 97 + r.nextInt(20) : phrase[i % phrase.length];
-        return t;
-    }
 
     private static TrainingConfig config(int steps, int checkpointEvery) {
         return new TrainingConfig(steps, 4, 16, 1e-2, 1e-3, 3, 0.1, 0.9, 0.95, 1e-8, 0.5, 10, 2, checkpointEvery, 5,
