@@ -174,8 +174,8 @@ class TensorParallelTrainingTest {
     }
 
     /**
-     * Checkpoints hold logical tensors: TP=2's checkpoint has TP=1's names and shapes, and each run
-     * resumes from the other's checkpoint onto the other's loss curve.
+     * Checkpoints hold logical tensors: TP=2's checkpoint has TP=1's names and shapes, TP=1 and TP=2
+     * each resume from the other's checkpoint onto the other's loss curve, and TP=4 from TP=2's.
      */
     @Test
     void checkpointsMoveBetweenTensorParallelSizes() throws Exception {
@@ -193,10 +193,13 @@ class TensorParallelTrainingTest {
         double[] tp2Losses = Arrays.copyOfRange(tp2.column("loss"), 8, 16);
         RankResult tp1FromTp2 = onMesh(1, 1, cfg, Optional.empty(), Optional.of(fromTp2)).get(0);
         RankResult tp2FromTp1 = onMesh(1, 2, cfg, Optional.empty(), Optional.of(fromTp1)).get(0);
+        RankResult tp4FromTp2 = onMesh(1, 4, cfg, Optional.empty(), Optional.of(fromTp2)).get(0);
         double a = maxRelativeDifference(tp2Losses, tp1FromTp2.column("loss"));
         double b = maxRelativeDifference(tp1Losses, tp2FromTp1.column("loss"));
-        System.out.printf("resume across TP sizes, steps 9-16: TP=1 from TP=2's checkpoint %.3g, TP=2 from TP=1's %.3g%n", a, b);
-        assertTrue(a <= TOLERANCE && b <= TOLERANCE, "resumed runs follow: " + a + ", " + b);
+        double c = maxRelativeDifference(tp2Losses, tp4FromTp2.column("loss"));
+        System.out.printf("resume across TP sizes, steps 9-16: TP=1 from TP=2's checkpoint %.3g, TP=2 from TP=1's %.3g,"
+                + " TP=4 from TP=2's %.3g%n", a, b, c);
+        assertTrue(a <= TOLERANCE && b <= TOLERANCE && c <= TOLERANCE, "resumed runs follow: " + a + ", " + b + ", " + c);
     }
 
     private static void assertSameLogicalTensors(Map<String, INDArray> tp1, Map<String, INDArray> tp2) {
