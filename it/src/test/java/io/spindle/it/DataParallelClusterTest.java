@@ -1,13 +1,8 @@
 package io.spindle.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
-import io.spindle.parallel.dp.DataParallel;
-import io.spindle.spark.config.ConfigLoader;
-import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.fs.HadoopCheckpointStorage;
-import io.spindle.spark.train.RankRun;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -38,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.spindle.it.Submission.losses;
+import static io.spindle.it.Submission.metrics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,8 +56,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class DataParallelClusterTest {
     private static final int STEPS = 32;
     private static final int CHECKPOINT_EVERY = 8;
-    private static final long RUN_TIMEOUT_MIN = 6;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long RUN_TIMEOUT_MIN = Submission.RUN_TIMEOUT_MIN;
 
     @TempDir
     static Path dir;
@@ -68,23 +64,6 @@ class DataParallelClusterTest {
     static Path corpus;
     private static Path uninterrupted;
     private static final List<Process> DRIVERS = new ArrayList<>();
-
-    /** A finished or running spark-submit of {@code spindle train}. */
-    record Submission(Process process, Path log) {
-        String output() throws IOException {
-            return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
-        }
-
-        /** Waits for the driver to exit and asserts it succeeded, showing its output otherwise. */
-        String awaitSuccess() throws IOException, InterruptedException {
-            boolean ended = process.waitFor(RUN_TIMEOUT_MIN, TimeUnit.MINUTES);
-            if (!ended) process.destroyForcibly();
-            String output = output();
-            assertTrue(ended, "spark-submit did not finish in " + RUN_TIMEOUT_MIN + " minutes:\n" + output);
-            assertEquals(0, process.exitValue(), output);
-            return output;
-        }
-    }
 
     @RegisterExtension
     static final TestWatcher CLUSTER_LOGS_ON_FAILURE = new TestWatcher() {
@@ -149,18 +128,9 @@ class DataParallelClusterTest {
     }
 
     private static Submission submit(String name, List<String> trainArgs) throws IOException {
-        List<String> args = new ArrayList<>(cluster.submitOptions());
-        args.addAll(List.of("--name", "spindle-it-" + name, "--class", "io.spindle.spark.SpindleMain",
-                SparkJvm.appJar().toString()));
-        args.addAll(trainArgs);
-        Path log = dir.resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(SparkJvm.command(List.of("-Xmx1g"), "org.apache.spark.deploy.SparkSubmit",
-                args)).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process driver = pb.start();
-        DRIVERS.add(driver);
-        return new Submission(driver, log);
+        Submission run = Submission.start(cluster, dir, name, List.of(), trainArgs);
+        DRIVERS.add(run.process());
+        return run;
     }
 
     /** The run directory of the DP=2 run without faults, shared by the tests that compare against it. */
@@ -184,20 +154,9 @@ class DataParallelClusterTest {
         assertEquals(STEPS, onCluster.length);
 
         // DP=1 from the very config the cluster run resolved, in this JVM
-        Path single = dir.resolve("single");
-        SpindleConfig config = ConfigLoader.fromText(Files.readString(runDir.resolve("config.resolved.conf")),
-                List.of("parallel.dp=1", "run.dir=\"" + single.toUri() + "\""));
-        List<Map<String, Object>> rows = new ArrayList<>();
-        try (DataParallel alone = DataParallel.single()) {
-            assertTrue(RankRun.train(config, alone, new Configuration(), rows::add).completed());
-        }
-        double[] reference = losses(rows);
-        double maxRelative = 0;
-        for (int i = 0; i < STEPS; i++) {
-            maxRelative = Math.max(maxRelative, Math.abs(onCluster[i] - reference[i]) / reference[i]);
-        }
-        System.out.printf("standalone cluster DP=2 vs in-process DP=1: max relative loss difference %.3g over %d"
-                + " steps%n", maxRelative, STEPS);
+        double[] reference = InProcessReference.losses(runDir, dir.resolve("single"));
+        double maxRelative = InProcessReference.maxRelativeDifference("standalone cluster DP=2 vs in-process DP=1",
+                onCluster, reference);
         assertTrue(maxRelative <= 1e-5, "per-step losses within 1e-5 relative: " + maxRelative);
         assertTrue(reference[STEPS - 1] < reference[0], "the run learns");
     }
@@ -352,29 +311,5 @@ class DataParallelClusterTest {
         int[] bits = new int[values.length];
         for (int i = 0; i < values.length; i++) bits[i] = Float.floatToRawIntBits(values[i]);
         return bits;
-    }
-
-    private static List<Map<String, Object>> metrics(Path file) throws IOException {
-        return metrics(Files.readString(file));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> metrics(String jsonl) throws IOException {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (String line : jsonl.split("\n")) {
-            if (!line.isBlank()) rows.add(JSON.readValue(line, Map.class));
-        }
-        return rows;
-    }
-
-    /** The loss of each step, in step order; a step repeated after a resume counts with its last row. */
-    private static double[] losses(List<Map<String, Object>> rows) {
-        TreeMap<Long, Double> byStep = new TreeMap<>();
-        for (Map<String, Object> r : rows) {
-            if (r.containsKey("loss")) {
-                byStep.put(((Number) r.get("step")).longValue(), ((Number) r.get("loss")).doubleValue());
-            }
-        }
-        return byStep.values().stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

@@ -10,7 +10,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Causal multi-head self-attention (Vaswani et al. 2017, eq. 1) with RoPE on queries and keys,
  * scale 1/sqrt(headDim), no biases: {@code y = concat_h(softmax(q_h k_h^T / sqrt(d_h) + mask) v_h) Wo^T}.
- * Dense projections around a {@link CausalAttentionCore}.
+ * Dense projections around a {@link CausalAttentionCore}. When the parameter set holds slices of
+ * wq, wk, wv by output rows and of wo by input columns (Megatron's head split), this instance
+ * computes its share of the heads and wo sums the shares.
  */
 public final class CausalSelfAttention implements SequenceMixer {
     private final ProjectedAttention attention;
@@ -24,12 +26,19 @@ public final class CausalSelfAttention implements SequenceMixer {
         if (heads <= 0 || dModel % heads != 0) {
             throw new IllegalArgumentException("heads=" + heads + " does not divide dModel=" + dModel);
         }
-        this.attention = new ProjectedAttention(
-                new Linear(params, prefix + ".wq", dModel, dModel, ParameterRole.MATRIX, init),
-                new Linear(params, prefix + ".wk", dModel, dModel, ParameterRole.MATRIX, init),
-                new Linear(params, prefix + ".wv", dModel, dModel, ParameterRole.MATRIX, init),
-                new Linear(params, prefix + ".wo", dModel, dModel, ParameterRole.MATRIX, outputInit),
-                new CausalAttentionCore(dModel, heads, maxSeq, ropeBase));
+        Linear wq = new Linear(params, prefix + ".wq", dModel, dModel, ParameterRole.MATRIX, init);
+        Linear wk = new Linear(params, prefix + ".wk", dModel, dModel, ParameterRole.MATRIX, init);
+        Linear wv = new Linear(params, prefix + ".wv", dModel, dModel, ParameterRole.MATRIX, init);
+        Linear wo = new Linear(params, prefix + ".wo", dModel, dModel, ParameterRole.MATRIX, outputInit);
+        // With q/k/v sliced by output rows (tensor parallel), this instance holds whole heads only.
+        int width = wq.out();
+        int headDim = dModel / heads;
+        if (width % headDim != 0 || wk.out() != width || wv.out() != width || wo.in() != width) {
+            throw new IllegalArgumentException(prefix + ": q/k/v/o widths " + width + "/" + wk.out() + "/" + wv.out()
+                    + "/" + wo.in() + " are not the same whole number of heads of size " + headDim);
+        }
+        this.attention = new ProjectedAttention(wq, wk, wv, wo,
+                new CausalAttentionCore(width, width / headDim, maxSeq, ropeBase));
     }
 
     @Override

@@ -51,6 +51,7 @@ public final class ProjectedAttention implements SequenceMixer {
         wq.backward(core.dq(), dx, false);
         wk.backward(core.dk(), dx, true);
         wv.backward(core.dv(), dx, true);
+        wq.completeInputGradient(dx); // q, k and v read x the same way: one completion for all three
         return dx;
     }
 }

@@ -20,13 +20,36 @@ import java.util.zip.CRC32C;
  * data-parallel sync is a few bucketed all-reduces over contiguous memory. Layers register their
  * parameters while they are built; {@link #allocate(long)} then creates the buffers, binds every
  * parameter to its views and runs the initializers.
+ *
+ * <p>A set built with a {@link ShardLayout} other than {@link ShardLayout#WHOLE} holds, for every
+ * parameter, only the slice the layout gives it: the buffers and views have the slice's shape,
+ * while the parameter keeps its logical name and shape. Initialization draws the logical tensor
+ * and keeps the slice, so a sliced model starts from exactly the values of the whole one.
  */
 public final class ParameterSet {
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private final ShardLayout layout;
     private INDArray values;
     private INDArray grads;
 
-    /** Registers a parameter; names are unique paths such as {@code blocks.0.attn.wq}. */
+    /** A set that holds every parameter whole (a single-device model). */
+    public ParameterSet() {
+        this(ShardLayout.WHOLE);
+    }
+
+    /** A set that holds the slices {@code layout} assigns. */
+    public ParameterSet(ShardLayout layout) {
+        if (layout == null) throw new IllegalArgumentException("layout is null; use ShardLayout.WHOLE for a single device");
+        this.layout = layout;
+    }
+
+    /** The layout this set's slices come from; layers use its reductions to complete sliced products. */
+    public ShardLayout layout() { return layout; }
+
+    /**
+     * Registers a parameter of logical shape {@code shape}; names are unique paths such as
+     * {@code blocks.0.attn.wq}. Its arrays get the shape of the slice the layout assigns.
+     */
     public Parameter add(String name, long[] shape, ParameterRole role, Initializer initializer) {
         if (values != null) {
             throw new IllegalStateException("cannot add parameter " + name + " after allocate()");
@@ -34,7 +57,8 @@ public final class ParameterSet {
         if (byName.containsKey(name)) {
             throw new IllegalArgumentException("duplicate parameter name " + name);
         }
-        Parameter p = new Parameter(name, shape, role, initializer);
+        TensorSlice slice = layout.sliceOf(name, shape);
+        Parameter p = new Parameter(name, shape, slice, slice.localShape(name, shape), role, initializer);
         byName.put(name, p);
         return p;
     }
@@ -54,11 +78,20 @@ public final class ParameterSet {
             INDArray v = values.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', p.shape());
             INDArray g = grads.get(NDArrayIndex.interval(offset, offset + n)).reshape('c', p.shape());
             p.bind(offset, v, g);
-            float[] init = new float[Math.toIntExact(n)];
-            p.initializer().fill(init, p.shape(), new SplittableRandom(seed ^ nameHash(p.name())));
-            flat.put(Math.toIntExact(offset), init);
+            flat.put(Math.toIntExact(offset), initialValues(p, seed));
             offset += n;
         }
+    }
+
+    /** The parameter's initial values: the logical tensor drawn from the seed and the name, then sliced. */
+    private static float[] initialValues(Parameter p, long seed) {
+        long[] logical = p.logicalShape();
+        float[] whole = new float[Math.toIntExact(Parameter.elements(logical))];
+        p.initializer().fill(whole, logical, new SplittableRandom(seed ^ nameHash(p.name())));
+        if (p.slice().isWhole()) return whole;
+        float[] local = new float[Math.toIntExact(p.size())];
+        p.slice().copyOut(whole, logical, local);
+        return local;
     }
 
     public List<Parameter> parameters() {
@@ -75,6 +108,7 @@ public final class ParameterSet {
 
     public boolean contains(String name) { return byName.containsKey(name); }
 
+    /** Elements this set holds (the slices' sizes when sliced). */
     public long totalSize() {
         long total = 0;
         for (Parameter p : byName.values()) total += p.size();

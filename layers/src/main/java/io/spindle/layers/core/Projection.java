@@ -21,4 +21,12 @@ public interface Projection {
      * {@code dx}, so projections of one input sum their input gradients inside BLAS.
      */
     void backward(INDArray dy, INDArray dx, boolean accumulate);
+
+    /**
+     * Completes {@code dx} once every projection of the same input has added its part: a projection
+     * that holds only a slice of its outputs (column-parallel) gave only that slice's share, and the
+     * shares are summed over the slices here (Megatron's "identity forward, all-reduce backward").
+     * Projections holding all their outputs leave {@code dx} as it is.
+     */
+    default void completeInputGradient(INDArray dx) { }
 }

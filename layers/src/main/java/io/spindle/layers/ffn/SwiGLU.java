@@ -68,6 +68,7 @@ public final class SwiGLU implements FeedForward {
         dx = Buffers.reuse(dx, rows, w1.inWidth());
         w1.backward(da, dx, false);
         w3.backward(db, dx, true);
+        w1.completeInputGradient(dx); // w1 and w3 read x the same way: one completion for both
         return dx;
     }
 }

@@ -6,6 +6,7 @@ import io.spindle.layers.core.FeedForward;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
 import io.spindle.layers.embedding.TokenEmbedding;
 import io.spindle.layers.linear.Linear;
 import io.spindle.layers.loss.SoftmaxCrossEntropy;
@@ -35,12 +36,12 @@ public final class TransformerLM {
     private static final Logger LOG = LoggerFactory.getLogger(TransformerLM.class);
 
     private final ModelConfig config;
-    private final ParameterSet params = new ParameterSet();
+    private final ParameterSet params;
     private final TokenEmbedding embed;
     private final TransformerBlock[] blocks;
     private final FeedForward finalNorm;
     private final Linear head;
-    private final SoftmaxCrossEntropy crossEntropy = new SoftmaxCrossEntropy();
+    private final SoftmaxCrossEntropy crossEntropy;
     /** MatFormer: each block's nested FFN, and the trained widths; empty / null otherwise. */
     private final MatFormerFFN[] nestedFfns;
     private final Granularities granularities;
@@ -55,7 +56,20 @@ public final class TransformerLM {
 
     /** Builds the model, registers its parameters and allocates and initializes them from {@code seed}. */
     public TransformerLM(ModelConfig config, long seed) {
+        this(config, seed, ShardLayout.WHOLE);
+    }
+
+    /**
+     * The model instance that holds the parameter slices {@code layout} assigns (one tensor-parallel
+     * rank's share; {@link ShardLayout#WHOLE} for the whole model), initialized to exactly the
+     * values of the whole model's. Its layers compute with the slices and complete their results
+     * with the layout's reductions, so losses and replicated values equal the whole model's up to
+     * float summation order. With a sliced head, {@link #forwardLogits} returns this instance's
+     * vocabulary columns only.
+     */
+    public TransformerLM(ModelConfig config, long seed, ShardLayout layout) {
         this.config = config;
+        this.params = new ParameterSet(layout);
         ModelVariant v = config.variant();
         Initializer init = Initializer.normal(config.initStd());
         this.embed = new TokenEmbedding(params, "embed.weight", config.vocabSize(), config.dModel(), init);
@@ -65,6 +79,9 @@ public final class TransformerLM {
         this.finalNorm = BlockFactory.finalNorm(params, config);
         this.head = new Linear(params, "head.weight", config.dModel(), config.vocabSize(), ParameterRole.HEAD, init);
         params.allocate(seed);
+        this.crossEntropy = head.weight().slice().isWhole() ? new SoftmaxCrossEntropy()
+                : new SoftmaxCrossEntropy(layout, (int) head.weight().slice().start(head.weight().logicalShape()),
+                        config.vocabSize());
 
         this.nestedFfns = new MatFormerFFN[v.matformer().enabled() ? blocks.length : 0];
         for (int i = 0; i < nestedFfns.length; i++) nestedFfns[i] = (MatFormerFFN) blocks[i].feedForward();

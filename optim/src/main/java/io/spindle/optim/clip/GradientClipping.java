@@ -30,23 +30,40 @@ public final class GradientClipping {
             throw new IllegalArgumentException("maxNorm is NaN; use a value <= 0 to disable clipping");
         }
         double norm = globalNorm(flatGrads);
+        clipToNorm(flatGrads, norm, maxNorm);
+        return norm;
+    }
+
+    /**
+     * Scales {@code flatGrads} in place by {@code maxNorm / norm} when {@code norm}, the global norm
+     * computed by the caller (e.g. over gradients split across tensor-parallel ranks), exceeds
+     * {@code maxNorm}; the same rules as {@link #clipGlobalNorm} otherwise.
+     */
+    public static void clipToNorm(INDArray flatGrads, double norm, double maxNorm) {
+        if (Double.isNaN(maxNorm)) {
+            throw new IllegalArgumentException("maxNorm is NaN; use a value <= 0 to disable clipping");
+        }
         if (maxNorm > 0 && Double.isFinite(norm) && norm > maxNorm) {
             scale(flatGrads, (float) (maxNorm / (norm + NORM_EPS)));
         }
-        return norm;
     }
 
     /** The L2 norm of all elements of {@code flatGrads} (a float32 row-major array or view). */
     public static double globalNorm(INDArray flatGrads) {
-        FloatBuffer b = ContiguousFloats.buffer(flatGrads, "gradients");
-        int start = ContiguousFloats.start(flatGrads);
-        int end = start + ContiguousFloats.length(flatGrads);
+        return Math.sqrt(sumOfSquares(flatGrads));
+    }
+
+    /** The sum of squares of all elements of {@code x} (a float32 row-major array or view), in double. */
+    public static double sumOfSquares(INDArray x) {
+        FloatBuffer b = ContiguousFloats.buffer(x, "gradients");
+        int start = ContiguousFloats.start(x);
+        int end = start + ContiguousFloats.length(x);
         double sum = 0;
         for (int i = start; i < end; i++) {
-            double x = b.get(i);
-            sum += x * x;
+            double v = b.get(i);
+            sum += v * v;
         }
-        return Math.sqrt(sum);
+        return sum;
     }
 
     /** True when no element of {@code x} is NaN or infinite. */

@@ -2,13 +2,18 @@ package io.spindle.parallel.train;
 
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.parallel.tp.LogicalTensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** Copies checkpointed tensors into a model's parameters, by name and logical shape. */
+/**
+ * Copies checkpointed tensors into a model's parameters, by name and logical shape. A model that
+ * holds slices (a tensor-parallel rank) takes its slice of each logical tensor, so a checkpoint
+ * loads whatever the TP size that wrote it and the one that reads it.
+ */
 public final class ModelState {
     private ModelState() {}
 
@@ -25,12 +30,12 @@ public final class ModelState {
                 throw new IncompatibleCheckpointException("the checkpoint has no tensor " + p.name()
                         + ": it was written for a different model config");
             }
-            if (!Arrays.equals(saved.shape(), p.shape())) {
+            if (!Arrays.equals(saved.shape(), p.logicalShape())) {
                 throw new IncompatibleCheckpointException("parameter " + p.name() + " has shape "
-                        + Arrays.toString(p.shape()) + " in this model but " + Arrays.toString(saved.shape())
+                        + Arrays.toString(p.logicalShape()) + " in this model but " + Arrays.toString(saved.shape())
                         + " in the checkpoint: it was written for a different model config");
             }
-            p.value().assign(saved);
+            p.value().assign(p.slice().isWhole() ? saved : LogicalTensors.slice(saved, p.slice()));
             unused.remove(p.name());
         }
         if (!unused.isEmpty()) {

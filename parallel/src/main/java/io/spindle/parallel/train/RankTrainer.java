@@ -3,15 +3,14 @@ package io.spindle.parallel.train;
 import io.spindle.data.sampling.BatchSampler;
 import io.spindle.data.sampling.SamplerPosition;
 import io.spindle.data.sampling.ValidationBatches;
-import io.spindle.layers.core.Parameter;
 import io.spindle.layers.model.TransformerLM;
-import io.spindle.optim.clip.GradientClipping;
 import io.spindle.optim.schedule.LearningRateSchedule;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
 import io.spindle.parallel.dp.DataParallel;
+import io.spindle.parallel.tp.TensorParallel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +36,12 @@ import java.util.Optional;
  * everyone's, so repeating that work elsewhere would only cost time. The other ranks go on to the
  * next step's gradient all-reduce and wait there, so a validation or checkpoint must finish within
  * the communicator's I/O timeout.
+ *
+ * <p>Tensor parallel: the model holds this rank's slices ({@link TensorParallel#layout()}) and its
+ * forward and backward communicate inside the TP group; the gradient sync above runs over the DP
+ * group only (ranks holding the same slices). Clipping uses the norm of the whole logical
+ * gradient. All TP ranks of DP rank 0 validate together (validation's forward is a collective) and
+ * gather the logical tensors of each checkpoint; only world rank 0 emits metrics and writes.
  */
 public final class RankTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(RankTrainer.class);
@@ -56,6 +61,10 @@ public final class RankTrainer {
     private final List<ParamSlot> slots;
     private final int localBatch;
     private final DataParallel dataParallel;
+    private final TensorParallel tensorParallel;
+    /** DP rank 0: validates and assembles checkpoints (with the TP group). */
+    private final boolean firstReplica;
+    /** DP rank 0 and TP rank 0: emits metrics and writes checkpoints. */
     private final boolean leader;
     private long skipped;
 
@@ -69,6 +78,24 @@ public final class RankTrainer {
     public RankTrainer(TrainingConfig config, TransformerLM model, Optimizer optimizer, LearningRateSchedule schedule,
                        BatchSampler sampler, ValidationBatches validation, Optional<CheckpointWriter> checkpoints,
                        MetricsSink metrics, RunIdentity identity, int localBatch, DataParallel dataParallel) {
+        this(config, model, optimizer, schedule, sampler, validation, checkpoints, metrics, identity, localBatch,
+                dataParallel, TensorParallel.single());
+    }
+
+    /**
+     * As above for one rank of a DP × TP mesh.
+     *
+     * @param model          built with {@code tensorParallel.layout()}
+     * @param tensorParallel this rank's TP group ({@link TensorParallel#single()} without tensor parallelism)
+     */
+    public RankTrainer(TrainingConfig config, TransformerLM model, Optimizer optimizer, LearningRateSchedule schedule,
+                       BatchSampler sampler, ValidationBatches validation, Optional<CheckpointWriter> checkpoints,
+                       MetricsSink metrics, RunIdentity identity, int localBatch, DataParallel dataParallel,
+                       TensorParallel tensorParallel) {
+        if (model.parameters().layout() != tensorParallel.layout()) {
+            throw new IllegalArgumentException("the model was not built with this rank's tensor-parallel layout;"
+                    + " build it as new TransformerLM(config, seed, tensorParallel.layout())");
+        }
         if ((long) localBatch * dataParallel.size() != config.batch()) {
             throw new IllegalArgumentException("localBatch=" + localBatch + " × DP size " + dataParallel.size()
                     + " must equal train.batch=" + config.batch() + "; choose a train.batch divisible by parallel.dp");
@@ -80,12 +107,14 @@ public final class RankTrainer {
         this.sampler = sampler;
         this.validation = validation;
         this.checkpoints = checkpoints;
-        this.leader = dataParallel.rank() == 0;
+        this.firstReplica = dataParallel.rank() == 0;
+        this.leader = firstReplica && tensorParallel.rank() == 0;
         this.metrics = leader ? metrics : row -> { };
         this.identity = identity;
         this.slots = ParameterSlots.of(model.parameters());
         this.localBatch = localBatch;
         this.dataParallel = dataParallel;
+        this.tensorParallel = tensorParallel;
     }
 
     public TrainOutcome run(Optional<CheckpointContent> resume) {
@@ -111,7 +140,7 @@ public final class RankTrainer {
             float localLoss = model.forwardBackward(inputs, targets, localBatch, seq, step);
             dataParallel.sync(model.parameters().grads());
             float loss = dataParallel.mean(localLoss);
-            double gradNorm = GradientClipping.clipGlobalNorm(model.parameters().grads(), config.gradClip());
+            double gradNorm = tensorParallel.clipGlobalNorm(model.parameters(), config.gradClip());
             double lr = schedule.lr(step + 1);
             boolean finite = Float.isFinite(loss) && Double.isFinite(gradNorm);
             if (!finite && config.onNonFinite() == NonFinitePolicy.STOP) {
@@ -144,7 +173,7 @@ public final class RankTrainer {
 
     /** Mean validation loss over the fixed validation batches, in nats/token; emits a row. */
     double validate(long step) {
-        if (!leader) return Double.NaN;
+        if (!firstReplica) return Double.NaN;
         Validation.Result result = Validation.evaluate(model, validation, config.seq(), config.evalBatches());
         if (result.tokens() == 0) return Double.NaN;
         Map<String, Object> row = new LinkedHashMap<>();
@@ -176,9 +205,11 @@ public final class RankTrainer {
     }
 
     private void writeCheckpoint(long step) {
+        // with TP the first replica's ranks gather together, whether or not anyone writes
+        if (!firstReplica || (checkpoints.isEmpty() && tensorParallel.size() == 1)) return;
+        Map<String, INDArray> params = tensorParallel.logicalParameters(model.parameters());
+        Map<String, INDArray> optimizerState = tensorParallel.logicalOptimizerState(optimizer.state(), model.parameters());
         if (checkpoints.isEmpty()) return;
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (Parameter p : model.parameters().parameters()) params.put(p.name(), p.value());
         SamplerPosition position = sampler.position();
         Map<String, String> state = new LinkedHashMap<>();
         state.put(STATE_EPOCH, Long.toString(position.epoch()));
@@ -186,7 +217,7 @@ public final class RankTrainer {
         state.put(STATE_SKIPPED, Long.toString(skipped));
         state.put("train.seed", Long.toString(config.seed()));
         CheckpointContent content = new CheckpointContent(step, identity.resolvedConfig(), identity.dataParallel(),
-                identity.tensorParallel(), state, params, optimizer.state());
+                identity.tensorParallel(), state, params, optimizerState);
         try {
             checkpoints.get().write(content);
         } catch (IOException e) {
@@ -198,7 +229,7 @@ public final class RankTrainer {
 
     private long restore(CheckpointContent content) {
         ModelState.load(model.parameters(), content.model());
-        optimizer.loadState(content.optimizer());
+        optimizer.loadState(tensorParallel.localOptimizerState(content.optimizer(), model.parameters()));
         sampler.seek(new SamplerPosition(Long.parseLong(content.state().get(STATE_EPOCH)),
                 Long.parseLong(content.state().get(STATE_WINDOW))));
         skipped = Long.parseLong(content.state().getOrDefault(STATE_SKIPPED, "0"));

@@ -27,14 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RankTrainerTest {
+public class RankTrainerTest {
     static final ModelConfig MODEL = new ModelConfig("test", 258, 32, 2, 2, 64, 32, 10000.0, 1e-6, 0.02);
 
     @TempDir
     Path dir;
 
     /** A learnable stream: one fixed random phrase repeated, with noise that depends on the seed. */
-    static int[] tokens(int n, long seed) {
+    public static int[] tokens(int n, long seed) {
         SplittableRandom fixed = new SplittableRandom(0);
         int[] phrase = new int[23];
         for (int i = 0; i < phrase.length; i++) phrase[i] = 97 + fixed.nextInt(20);

@@ -11,6 +11,7 @@ import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.ModelFlavors;
 import io.spindle.parallel.comm.WirePrecision;
 import io.spindle.parallel.train.NonFinitePolicy;
+import io.spindle.parallel.tp.TensorParallelSupport;
 import io.spindle.parallel.train.OptimizerConfig;
 import io.spindle.parallel.train.TrainingConfig;
 
@@ -116,7 +117,7 @@ public final class ConfigLoader {
         SpindleConfig.Generate generate = new SpindleConfig.Generate(r.positiveInt("generate.tokens"),
                 r.positiveDouble("generate.temperature"), r.positiveInt("generate.topK"), r.string("generate.prompt"),
                 r.longValue("generate.seed"));
-        crossCheck(model, train, parallel);
+        crossCheck(model, train, optim, parallel);
         // The resolved text carries the resolved directories, so a rank rebuilding the config from it
         // (or a checkpoint reader) sees the same paths the driver did.
         Config withDirs = c.withValue("run.dir", ConfigValueFactory.fromAnyRef(dir))
@@ -229,7 +230,8 @@ public final class ConfigLoader {
                 timeout, attempts, backoff);
     }
 
-    private static void crossCheck(ModelConfig model, TrainingConfig train, SpindleConfig.Parallel parallel) {
+    private static void crossCheck(ModelConfig model, TrainingConfig train, OptimizerConfig optim,
+                                   SpindleConfig.Parallel parallel) {
         if (train.seq() > model.maxSeq()) {
             throw new ConfigException("train.seq=" + train.seq() + " exceeds model.maxSeq=" + model.maxSeq()
                     + "; lower train.seq or raise model.maxSeq");
@@ -238,9 +240,10 @@ public final class ConfigLoader {
             throw new ConfigException("model.vocabSize=" + model.vocabSize() + " is smaller than the byte tokenizer's "
                     + ByteTokenizer.VOCAB_SIZE + " ids; set model.vocabSize >= " + ByteTokenizer.VOCAB_SIZE);
         }
-        if (parallel.tp() != 1) {
-            throw new ConfigException("parallel.tp=" + parallel.tp() + ": tensor parallelism is not available in this build;"
-                    + " set parallel.tp=1");
+        try {
+            TensorParallelSupport.check(model, optim, parallel.tp());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
         }
         if (train.batch() % parallel.dp() != 0) {
             throw new ConfigException("train.batch=" + train.batch() + " is not divisible by parallel.dp=" + parallel.dp()

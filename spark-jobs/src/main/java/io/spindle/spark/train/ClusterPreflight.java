@@ -90,7 +90,7 @@ final class ClusterPreflight {
         if (slots < world) {
             throw new ConfigException("spark.master=" + master + " runs " + slots + " task(s) at a time but the mesh"
                     + " needs " + world + " ranks at once (parallel.dp × parallel.tp); set spark.master=\"local["
-                    + world + "]\" or lower parallel.dp");
+                    + world + "]\" or lower parallel.dp or parallel.tp");
         }
     }
 
@@ -150,6 +150,6 @@ final class ClusterPreflight {
                 + waited.toSeconds() + " s (" + executors + "; spark.task.cpus=" + slots.taskCpus() + ") but"
                 + " training runs parallel.dp × parallel.tp = " + world + " ranks as one barrier stage, which needs "
                 + world + " slots at once; give the application more executors or cores (spark.executor.instances,"
-                + " spark.cores.max, spark.executor.cores) or lower parallel.dp. Nothing was started.");
+                + " spark.cores.max, spark.executor.cores) or lower parallel.dp or parallel.tp. Nothing was started.");
     }
 }

@@ -1,9 +1,11 @@
 package io.spindle.spark.train;
 
 import io.spindle.parallel.comm.CommunicatorException;
-import io.spindle.parallel.comm.InProcessGroup;
-import io.spindle.parallel.comm.TcpRingCommunicator;
 import io.spindle.parallel.dp.DataParallel;
+import io.spindle.parallel.mesh.DeviceMesh;
+import io.spindle.parallel.mesh.MeshCommunicators;
+import io.spindle.parallel.tp.TensorParallel;
+import io.spindle.parallel.tp.TensorParallelPlan;
 import io.spindle.parallel.train.MetricsSink;
 import io.spindle.parallel.train.TrainOutcome;
 import io.spindle.spark.config.ConfigLoader;
@@ -18,9 +20,6 @@ import scala.runtime.AbstractFunction1;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,12 +53,19 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         Configuration hadoopConf = new Configuration();
         TrainOutcome outcome;
-        try (DataParallel dataParallel = joinDataParallelGroup(context, rank, host, config);
-             MetricsClient metrics = rank == 0
-                     ? new MetricsClient(driverHost, metricsPort, secret, CONNECT_TIMEOUT_MS) : null) {
-            // only rank 0 reports (RankTrainer emits nothing elsewhere), so the others need no connection
-            MetricsSink sink = metrics != null ? metrics : row -> { };
-            outcome = RankRun.train(config, dataParallel, hadoopConf, sink);
+        SpindleConfig.Parallel parallel = config.parallel();
+        try {
+            MeshCommunicators groups = MeshRendezvous.join(context, new DeviceMesh(parallel.dp(), parallel.tp()), rank,
+                    host, secret, parallel.comm());
+            try (groups;
+                 DataParallel dataParallel = new DataParallel(groups.dp(), parallel.bucketBytes(), parallel.gradPrecision());
+                 TensorParallel tensorParallel = new TensorParallel(groups.tp(), TensorParallelPlan.megatron());
+                 MetricsClient metrics = rank == 0
+                         ? new MetricsClient(driverHost, metricsPort, secret, CONNECT_TIMEOUT_MS) : null) {
+                // only rank 0 reports (RankTrainer emits nothing elsewhere), so the others need no connection
+                MetricsSink sink = metrics != null ? metrics : row -> { };
+                outcome = RankRun.train(config, dataParallel, tensorParallel, hadoopConf, sink);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("rank " + rank + " on " + host + " failed: " + e.getMessage(), e);
         } catch (CommunicatorException e) {
@@ -69,35 +75,5 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
                     + " busier than that, e.g. rank 0 validating or writing a checkpoint, needs a larger value)", e);
         }
         return JavaConverters.asScalaIterator(List.of(outcome).iterator());
-    }
-
-    /**
-     * The DP ring (DESIGN.md, "Spark integration"): every rank opens its listener first, then
-     * publishes host:port through the barrier's allGather, so no rank connects to a peer that is not
-     * listening yet; the ring authenticates every link with the job secret. A lone rank needs no ring.
-     */
-    private DataParallel joinDataParallelGroup(BarrierTaskContext context, int rank, String host, SpindleConfig config)
-            throws IOException {
-        SpindleConfig.Parallel parallel = config.parallel();
-        if (parallel.dp() == 1) {
-            return new DataParallel(InProcessGroup.create(1).get(0), parallel.bucketBytes(), parallel.gradPrecision());
-        }
-        ServerSocketChannel listener = ServerSocketChannel.open();
-        try {
-            listener.bind(new InetSocketAddress(0));
-            int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-            String[] published = context.allGather(host + ":" + port);
-            List<InetSocketAddress> peers = new ArrayList<>(published.length);
-            for (String address : published) {
-                int colon = address.lastIndexOf(':');
-                peers.add(new InetSocketAddress(address.substring(0, colon),
-                        Integer.parseInt(address.substring(colon + 1))));
-            }
-            return new DataParallel(TcpRingCommunicator.connect(rank, peers, listener, secret, parallel.comm()),
-                    parallel.bucketBytes(), parallel.gradPrecision());
-        } catch (IOException | RuntimeException e) {
-            listener.close(); // a failed rendezvous or ring setup must not leave the port open; closing twice is harmless
-            throw e;
-        }
     }
 }

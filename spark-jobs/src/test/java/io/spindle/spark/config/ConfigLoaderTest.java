@@ -94,9 +94,36 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void tensorParallelismAndEmptyMeshesAreRefused() throws IOException {
-        assertTrue(error("parallel.tp = 2").contains("parallel.tp=2"));
+    void emptyMeshesAreRefused() throws IOException {
+        assertTrue(error("parallel.tp = 0").contains("parallel.tp"));
         assertTrue(error("parallel.dp = 0").contains("parallel.dp"));
+    }
+
+    @Test
+    void tensorParallelismIsAcceptedWhenTheModelSplitsEvenly() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("parallel.dp = 2\nparallel.tp = 2"), List.of());
+        assertEquals(2, c.parallel().tp());
+        assertEquals(4, c.parallel().world());
+        SpindleConfig padded = ConfigLoader.load(write("parallel.tp = 4\nmodel.vocabSize = 260"), List.of());
+        assertEquals(4, padded.parallel().world());
+    }
+
+    @Test
+    void tensorParallelismNamesWhatDoesNotSplit() throws IOException {
+        String vocab = error("parallel.tp = 4");
+        assertTrue(vocab.contains("model.vocabSize=258") && vocab.contains("model.vocabSize=260"), vocab);
+        String heads = error("parallel.tp = 3");
+        assertTrue(heads.contains("model.heads=4") && heads.contains("parallel.tp=3"), heads);
+        String ffn = error("parallel.tp = 2\nmodel.ffnHidden = 385");
+        assertTrue(ffn.contains("model.ffnHidden=385"), ffn);
+        String muon = error("parallel.tp = 2\noptim.name = muon");
+        assertTrue(muon.contains("optim.name=muon") && muon.contains("adamw"), muon);
+        String coat = error("parallel.tp = 2\noptim.state = coat");
+        assertTrue(coat.contains("optim.state=coat"), coat);
+        String mamba = error("parallel.tp = 2\nmodel.mixers = [mamba, attention, mamba, attention]");
+        assertTrue(mamba.contains("model.mixers") && mamba.contains("parallel.tp=1"), mamba);
+        String matformer = error("parallel.tp = 2\nmodel.matformer.divisors = [1, 2]");
+        assertTrue(matformer.contains("model.matformer"), matformer);
     }
 
     @Test

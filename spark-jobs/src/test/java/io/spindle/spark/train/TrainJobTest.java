@@ -136,21 +136,31 @@ class TrainJobTest {
                 .toArray();
     }
 
-    /** Two ranks on local[2] joined by the authenticated TCP ring train like one rank with the same global batch. */
-    @Test
-    void twoDataParallelRanksTrainLikeOneRank() throws IOException {
-        String[] common = {"--set", "train.steps=8", "--set", "train.checkpointEvery=8", "--set", "train.evalEvery=8",
-                "--no-sample"};
-        ByteArrayOutputStream one = new ByteArrayOutputStream();
-        assertEquals(0, run(one, concat(new String[]{"train", conf.toString(), "--set",
-                "run.dir=\"" + dir.resolve("dp1").toUri() + "\""}, common)), one.toString());
-        ByteArrayOutputStream two = new ByteArrayOutputStream();
-        assertEquals(0, run(two, concat(new String[]{"train", conf.toString(), "--set",
-                "run.dir=\"" + dir.resolve("dp2").toUri() + "\"", "--set", "parallel.dp=2"}, common)), two.toString());
-        assertTrue(two.toString().contains("2 rank(s)"), two.toString());
-        assertTrue(Files.exists(dir.resolve("dp2/checkpoints/step-8/manifest.json")));
-        List<Map<String, Object>> rows = metrics("dp2");
-        double[] expected = losses(metrics("dp1"));
+    private static final String[] EIGHT_STEPS = {"--set", "train.steps=8", "--set", "train.checkpointEvery=8",
+            "--set", "train.evalEvery=8", "--no-sample"};
+    private static double[] oneRank;
+
+    /** The per-step losses of the one-rank run the parallel runs are compared with (run once). */
+    private static synchronized double[] oneRankLosses() throws IOException {
+        if (oneRank == null) {
+            ByteArrayOutputStream one = new ByteArrayOutputStream();
+            assertEquals(0, run(one, concat(new String[]{"train", conf.toString(), "--set",
+                    "run.dir=\"" + dir.resolve("dp1").toUri() + "\""}, EIGHT_STEPS)), one.toString());
+            oneRank = losses(metrics("dp1"));
+        }
+        return oneRank;
+    }
+
+    /** Runs 8 steps into {@code runDir} with {@code settings} and checks its losses against one rank's. */
+    private static List<Map<String, Object>> trainsLikeOneRank(String runDir, String label, int ranks, String... settings)
+            throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, run(out, concat(concat(new String[]{"train", conf.toString(), "--set",
+                "run.dir=\"" + dir.resolve(runDir).toUri() + "\""}, settings), EIGHT_STEPS)), out.toString());
+        assertTrue(out.toString().contains(ranks + " rank(s)"), out.toString());
+        assertTrue(Files.exists(dir.resolve(runDir + "/checkpoints/step-8/manifest.json")));
+        List<Map<String, Object>> rows = metrics(runDir);
+        double[] expected = oneRankLosses();
         double[] actual = losses(rows);
         assertEquals(8, actual.length, "one row per step, from rank 0 only");
         double maxRelative = 0;
@@ -158,9 +168,22 @@ class TrainJobTest {
             assertEquals(expected[i], actual[i], 1e-5 * expected[i], "loss of step " + (i + 1));
             maxRelative = Math.max(maxRelative, Math.abs(actual[i] - expected[i]) / expected[i]);
         }
-        System.out.printf("spark DP=2 vs DP=1: max relative loss difference %.3g over %d steps%n", maxRelative,
+        System.out.printf("spark %s vs one rank: max relative loss difference %.3g over %d steps%n", label, maxRelative,
                 actual.length);
         assertEquals(2, rows.stream().filter(r -> r.containsKey("val_loss")).count(), "steps 0 and 8, rank 0 only");
+        return rows;
+    }
+
+    /** Two ranks on local[2] joined by the authenticated TCP ring train like one rank with the same global batch. */
+    @Test
+    void twoDataParallelRanksTrainLikeOneRank() throws IOException {
+        trainsLikeOneRank("dp2", "DP=2", 2, "--set", "parallel.dp=2");
+    }
+
+    /** Two tensor-parallel ranks on local[2], each holding half of every split matrix, train like one rank. */
+    @Test
+    void twoTensorParallelRanksTrainLikeOneRank() throws IOException {
+        trainsLikeOneRank("tp2", "TP=2", 2, "--set", "parallel.tp=2");
     }
 
     private static String[] concat(String[] a, String[] b) {

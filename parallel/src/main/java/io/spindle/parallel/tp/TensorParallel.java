@@ -1,0 +1,101 @@
+package io.spindle.parallel.tp;
+
+import io.spindle.layers.core.Parameter;
+import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
+import io.spindle.optim.clip.GradientClipping;
+import io.spindle.parallel.comm.Communicator;
+import io.spindle.parallel.comm.InProcessGroup;
+import io.spindle.parallel.comm.ReduceOp;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+
+/**
+ * One rank's tensor-parallel group (DeviceMesh's TP group): the {@link ShardLayout} a model is
+ * built with, so the rank holds the slices {@link TensorParallelPlan} assigns it, and the
+ * rank-level steps that must see every slice: the global gradient norm for clipping and the
+ * logical tensors of a checkpoint. With one rank everything is the single-device behaviour
+ * exactly: the layout is {@link ShardLayout#WHOLE} and nothing is communicated.
+ */
+public final class TensorParallel implements AutoCloseable {
+    private final Communicator group;
+    private final TensorParallelPlan plan;
+    private final ShardLayout layout;
+    private final INDArray scalar = Nd4j.create(DataType.FLOAT, 1);
+
+    /** @param group the TP group's communicator; this object takes ownership and closes it */
+    public TensorParallel(Communicator group, TensorParallelPlan plan) {
+        if (group == null) throw new IllegalArgumentException("group is null; pass the TP group's communicator");
+        if (plan == null) throw new IllegalArgumentException("plan is null; e.g. TensorParallelPlan.megatron()");
+        this.group = group;
+        this.plan = plan;
+        this.layout = group.size() == 1 ? ShardLayout.WHOLE : new TensorParallelLayout(plan, group);
+    }
+
+    /** One rank holding the whole model: no communication. */
+    public static TensorParallel single() {
+        return new TensorParallel(InProcessGroup.create(1).get(0), TensorParallelPlan.megatron());
+    }
+
+    public int rank() {
+        return group.rank();
+    }
+
+    public int size() {
+        return group.size();
+    }
+
+    public TensorParallelPlan plan() {
+        return plan;
+    }
+
+    /** What to build this rank's model with: {@code new TransformerLM(config, seed, layout())}. */
+    public ShardLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Clips the gradients of {@code params} by the global norm of the <em>logical</em> model's
+     * gradient and returns that norm: squares of sliced gradients are summed over the group (each
+     * element lives on one rank), those of replicated parameters counted once (they are identical
+     * on every rank). Every rank gets the same norm, so all take the same clip factor.
+     */
+    public double clipGlobalNorm(ParameterSet params, double maxNorm) {
+        if (group.size() == 1) return GradientClipping.clipGlobalNorm(params.grads(), maxNorm);
+        double sliced = 0;
+        double replicated = 0;
+        for (Parameter p : params.parameters()) {
+            double s = GradientClipping.sumOfSquares(p.grad());
+            if (p.slice().isWhole()) replicated += s;
+            else sliced += s;
+        }
+        scalar.putScalar(0, (float) sliced);
+        group.allReduce(scalar, ReduceOp.SUM);
+        double norm = Math.sqrt(replicated + scalar.getFloat(0));
+        GradientClipping.clipToNorm(params.grads(), norm, maxNorm);
+        return norm;
+    }
+
+    /** The model's parameters at logical shapes (a collective: every rank of the group calls it). */
+    public Map<String, INDArray> logicalParameters(ParameterSet params) {
+        return LogicalTensors.model(params, group);
+    }
+
+    /** Optimizer state ({@code Optimizer.state()}) at logical shapes (a collective, like {@link #logicalParameters}). */
+    public Map<String, INDArray> logicalOptimizerState(Map<String, INDArray> local, ParameterSet params) {
+        return group.size() == 1 ? local : LogicalTensors.optimizerState(local, params, group);
+    }
+
+    /** This rank's slices of optimizer state stored at logical shapes, for {@code Optimizer.loadState}. */
+    public Map<String, INDArray> localOptimizerState(Map<String, INDArray> logical, ParameterSet params) {
+        return group.size() == 1 ? logical : LogicalTensors.localOptimizerState(logical, params);
+    }
+
+    @Override
+    public void close() {
+        group.close();
+    }
+}

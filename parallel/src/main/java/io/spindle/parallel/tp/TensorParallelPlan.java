@@ -1,0 +1,80 @@
+package io.spindle.parallel.tp;
+
+import io.spindle.layers.core.TensorSlice;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A tensor-parallel plan: parameter-name patterns mapped to {@link ShardingStyle}s, applied to an
+ * ordinary single-device model (torchtitan's {@code parallelize_module} plan). The model's code
+ * knows nothing of it; the plan only decides which slice of each named parameter a rank holds,
+ * and the layers compute with whatever shapes they are given.
+ *
+ * <p>The first matching rule wins; a name no rule matches is replicated.
+ */
+public final class TensorParallelPlan {
+    /** One rule: a full-name regular expression and the style of the parameters it matches. */
+    public record Rule(Pattern pattern, ShardingStyle style) {
+        public Rule {
+            if (pattern == null || style == null) throw new IllegalArgumentException("a plan rule needs a pattern and a style");
+        }
+    }
+
+    private final List<Rule> rules;
+
+    public TensorParallelPlan(List<Rule> rules) {
+        this.rules = List.copyOf(rules);
+    }
+
+    /**
+     * Megatron-LM's split of the baseline decoder (Shoeybi et al. 2019, §3): attention's q/k/v by
+     * output rows (whole heads per rank) and its output projection by input columns; SwiGLU's w1
+     * and w3 by hidden rows and w2 by hidden columns; embedding and LM head by vocabulary rows.
+     * Norm gains are replicated. One all-reduce per block and direction each for attention and FFN.
+     */
+    public static TensorParallelPlan megatron() {
+        List<Rule> rules = new ArrayList<>();
+        rules.add(rule("blocks\\.\\d+\\.attn\\.w[qkv]", ShardingStyle.COLUMN));
+        rules.add(rule("blocks\\.\\d+\\.attn\\.wo", ShardingStyle.ROW));
+        rules.add(rule("blocks\\.\\d+\\.ffn\\.w[13]", ShardingStyle.COLUMN));
+        rules.add(rule("blocks\\.\\d+\\.ffn\\.w2", ShardingStyle.ROW));
+        rules.add(rule("embed\\.weight", ShardingStyle.VOCAB));
+        rules.add(rule("head\\.weight", ShardingStyle.VOCAB));
+        return new TensorParallelPlan(rules);
+    }
+
+    private static Rule rule(String regex, ShardingStyle style) {
+        return new Rule(Pattern.compile(regex), style);
+    }
+
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** The style of parameter {@code name}: the first matching rule's, else replicated. */
+    public ShardingStyle styleOf(String name) {
+        for (Rule r : rules) {
+            if (r.pattern().matcher(name).matches()) return r.style();
+        }
+        return ShardingStyle.REPLICATE;
+    }
+
+    /**
+     * The slice of {@code name} (logical shape {@code logicalShape}) that TP rank {@code tpIndex}
+     * of {@code tp} holds; fails naming the parameter when its split axis does not divide by tp.
+     */
+    public TensorSlice sliceOf(String name, long[] logicalShape, int tpIndex, int tp) {
+        ShardingStyle style = styleOf(name);
+        if (tp == 1 || style == ShardingStyle.REPLICATE) return TensorSlice.WHOLE;
+        TensorSlice slice = new TensorSlice(style.axis(), tpIndex, tp);
+        try {
+            slice.localShape(name, logicalShape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tensor parallelism (" + style + " split over parallel.tp=" + tp + "): "
+                    + e.getMessage(), e);
+        }
+        return slice;
+    }
+}

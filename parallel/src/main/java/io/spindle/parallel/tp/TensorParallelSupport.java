@@ -1,0 +1,66 @@
+package io.spindle.parallel.tp;
+
+import io.spindle.layers.model.ModelConfig;
+import io.spindle.optim.state.StateFormat;
+import io.spindle.parallel.train.OptimizerConfig;
+
+/**
+ * What {@link TensorParallelPlan#megatron()} can split, checked against a run's config before any
+ * work starts; every message names the key, the value and the fix. The plan covers the baseline
+ * decoder (attention + SwiGLU). Variants whose parameters it does not know (MatFormer's nested
+ * widths, CoLM's chains, MASA's shared atoms, Mamba/S4D mixers, GR-KAN) would be replicated and
+ * computed whole on every rank while the rest is split, so they are refused rather than run
+ * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
+ * family's orthogonalization, LAMB's per-tensor trust ratio) or whose state is grouped across a
+ * tensor (COAT) would give another update on a slice, so only dense AdamW runs under TP.
+ */
+public final class TensorParallelSupport {
+    private TensorParallelSupport() {}
+
+    /** Throws {@link IllegalArgumentException} naming the first setting TP={@code tp} cannot run. */
+    public static void check(ModelConfig model, OptimizerConfig optim, int tp) {
+        if (tp == 1) return;
+        refuseVariants(model, tp);
+        divisible("model.heads", model.heads(), tp, "attention heads are split whole over the TP ranks");
+        for (int l = 0; l < model.layers(); l++) {
+            String key = model.variant().ffnHiddenPerLayer().isEmpty() ? "model.ffnHidden" : "model.ffnHiddenPerLayer[" + l + "]";
+            divisible(key, model.ffnHidden(l), tp, "the SwiGLU hidden units are split over the TP ranks");
+        }
+        if (model.vocabSize() % tp != 0) {
+            int padded = (model.vocabSize() / tp + 1) * tp;
+            throw new IllegalArgumentException("model.vocabSize=" + model.vocabSize() + " is not divisible by parallel.tp="
+                    + tp + ": the embedding and the LM head are split by vocabulary rows; set model.vocabSize=" + padded
+                    + " (the ids above the tokenizer's are never used) or choose a parallel.tp dividing " + model.vocabSize());
+        }
+        if (!optim.name().equals("adamw")) {
+            throw new IllegalArgumentException("optim.name=" + optim.name() + " with parallel.tp=" + tp + ": only adamw"
+                    + " updates a matrix slice exactly as the whole matrix (the Muon family orthogonalizes whole matrices,"
+                    + " LAMB scales by whole-tensor norms); set optim.name=adamw or parallel.tp=1");
+        }
+        if (optim.stateFormat().kind() != StateFormat.Kind.DENSE) {
+            throw new IllegalArgumentException("optim.state=coat with parallel.tp=" + tp + ": COAT groups state across"
+                    + " whole tensors, which tensor-parallel checkpoints do not reassemble; set optim.state=dense or"
+                    + " parallel.tp=1");
+        }
+    }
+
+    private static void refuseVariants(ModelConfig model, int tp) {
+        String variant = model.variant().matformer().enabled() ? "model.matformer (nested FFN widths)"
+                : model.variant().colm().enabled() ? "model.colm (chained layers)"
+                : model.variant().masa().enabled() ? "model.masa (shared attention atoms)"
+                : model.hasRecurrentMixers() ? "model.mixers=" + model.mixers() + " (Mamba/S4D blocks)"
+                : model.ffn().equals("swiglu") ? null : "model.ffn=" + model.ffn();
+        if (variant != null) {
+            throw new IllegalArgumentException(variant + " cannot run with parallel.tp=" + tp + ": the tensor-parallel"
+                    + " plan splits the baseline decoder's attention and SwiGLU only; set parallel.tp=1 (use parallel.dp"
+                    + " to spread this model over more ranks) or turn the variant off");
+        }
+    }
+
+    private static void divisible(String key, int value, int tp, String why) {
+        if (value % tp != 0) {
+            throw new IllegalArgumentException(key + "=" + value + " is not divisible by parallel.tp=" + tp + ": " + why
+                    + "; choose a parallel.tp that divides " + value + " or a multiple of " + tp);
+        }
+    }
+}
