@@ -27,7 +27,8 @@ public record RankMemoryEstimate(long parameterBytes, long gradientBytes, long o
 
     public static RankMemoryEstimate of(SpindleConfig config) {
         ModelConfig m = config.model();
-        long params = m.parameterCount();
+        // tensor parallelism splits every matrix over parallel.tp ranks; activations are counted whole (an upper bound)
+        long params = m.parameterCount() / Math.max(1, config.parallel().tp());
         long perRankBatch = Math.max(1, config.train().batch() / Math.max(1, config.parallel().dp()));
         return new RankMemoryEstimate(4 * params, 4 * params, optimizerStateBytesPerParameter(config) * params,
                 activationBytes(m, perRankBatch, config.train().seq()));
