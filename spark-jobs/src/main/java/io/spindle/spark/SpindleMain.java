@@ -3,6 +3,7 @@ package io.spindle.spark;
 import io.spindle.spark.cli.ConfigCommand;
 import io.spindle.spark.cli.ConformanceCommand;
 import io.spindle.spark.cli.ConvertCommand;
+import io.spindle.spark.cli.DoctorCommand;
 import io.spindle.spark.cli.ExtractCommand;
 import io.spindle.spark.cli.EvalCommand;
 import io.spindle.spark.cli.GenerateCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
         description = "Train language models on Apache Spark with ND4J.",
         subcommands = {TrainCommand.class, PrepareCommand.class, EvalCommand.class, GenerateCommand.class,
                 ConformanceCommand.class, ExtractCommand.class, ConvertCommand.class,
-                ReportCommand.class, ConfigCommand.class})
+                ReportCommand.class, ConfigCommand.class, DoctorCommand.class})
 public final class SpindleMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,7 +30,7 @@ public final class SpindleMain implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command: train, prepare, eval, generate,"
-                + " conformance, extract, convert, report or config");
+                + " conformance, extract, convert, report, config or doctor");
     }
 
     public static void main(String[] args) {
