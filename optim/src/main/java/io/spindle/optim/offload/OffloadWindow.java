@@ -1,0 +1,172 @@
+package io.spindle.optim.offload;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The bounded in-memory window through which offloaded state is processed: {@link #FRAMES} off-heap
+ * frames of {@code memoryBudget / FRAMES} bytes, plus one reader and one writer thread. Three frames
+ * are what Fuyou's pipeline needs: while chunk i is updated in one frame, chunk i+1 is read into the
+ * next and chunk i-1 is written back from the previous.
+ *
+ * <p>Frames are handed out strictly round robin ({@link #next}), shared by every store of one
+ * optimizer (the parameter groups step one after the other). Because a store asks for the frame of
+ * chunk i+1 only while chunk i is being updated, the frame it gets is the one of chunk i-2, which is
+ * committed and at most still being written back; each I/O task first waits for the frame's previous
+ * I/O ({@link Frame#lastIo}), so no call ever blocks on acquiring a frame.
+ *
+ * <p>Ownership (Arrow-style reference count): {@link #open} returns a window with one reference,
+ * the creator's; each {@link OffloadStateStore} retains one. The frames' memory is freed and the
+ * threads stop when the last reference is released by {@link #close}.
+ */
+public final class OffloadWindow implements AutoCloseable {
+    /** Frames in the window: one being updated, one being read, one being written back. */
+    public static final int FRAMES = 3;
+
+    private final OffloadConfig config;
+    private final Frame[] frames = new Frame[FRAMES];
+    private final ExecutorService reader;
+    private final ExecutorService writer;
+    private int nextFrame;
+    private int references = 1;
+    /** Test seam: I/O operations still allowed before one fails, or -1 for no fault. */
+    private final java.util.concurrent.atomic.AtomicInteger ioBeforeFault = new java.util.concurrent.atomic.AtomicInteger(-1);
+
+    /** One frame: float32 memory addressed both as an INDArray (views for the optimizer) and as bytes (I/O). */
+    static final class Frame {
+        final INDArray floats;
+        final ByteBuffer bytes;
+        private final FloatBuffer floatsBuffer;
+        /** The last read or write that uses this frame; the next one starts after it. */
+        CompletableFuture<Void> lastIo = CompletableFuture.completedFuture(null);
+
+        Frame(long floatsCapacity) {
+            this.floats = Nd4j.createUninitialized(DataType.FLOAT, floatsCapacity);
+            this.bytes = floats.data().asNio();
+            this.floatsBuffer = floats.data().asNioFloat();
+        }
+
+        /** The frame's floats as a buffer indexed from its first float. */
+        FloatBuffer floatView() {
+            return floatsBuffer;
+        }
+    }
+
+    private OffloadWindow(OffloadConfig config) {
+        this.config = config;
+        long frameFloats = config.memoryBudget() / FRAMES / Float.BYTES;
+        if (frameFloats > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("optim.offload.memoryBudget=" + config.memoryBudget() + " bytes makes frames"
+                    + " of more than 2^31 floats; use at most " + (3L * Integer.MAX_VALUE * Float.BYTES) + " bytes");
+        }
+        for (int f = 0; f < FRAMES; f++) frames[f] = new Frame(frameFloats);
+        this.reader = Executors.newSingleThreadExecutor(daemon("spindle-offload-read"));
+        this.writer = Executors.newSingleThreadExecutor(daemon("spindle-offload-write"));
+    }
+
+    /** A window of {@code config.memoryBudget()} bytes, owned by the caller (one reference). */
+    public static OffloadWindow open(OffloadConfig config) {
+        if (!config.enabled()) {
+            throw new IllegalArgumentException("optim.offload.enabled=false: there is no offload window to open");
+        }
+        return new OffloadWindow(config);
+    }
+
+    public OffloadConfig config() {
+        return config;
+    }
+
+    /** Floats one frame holds: the largest chunk, and so the largest tensor's record. */
+    public int frameFloats() {
+        return (int) frames[0].floats.length();
+    }
+
+    /** Bytes of all frames: what the window holds in memory. */
+    public long bytes() {
+        return (long) FRAMES * frameFloats() * Float.BYTES;
+    }
+
+    /** The next frame in round-robin order (see the class comment for why it is free to reuse). */
+    synchronized Frame next() {
+        requireOpen();
+        Frame f = frames[nextFrame];
+        nextFrame = (nextFrame + 1) % FRAMES;
+        return f;
+    }
+
+    /** Runs {@code read} on the reader thread after {@code after}; the frame's next user waits for it. */
+    CompletableFuture<Void> read(Frame frame, CompletableFuture<?> after, IoTask read) {
+        return schedule(frame, after, read, reader);
+    }
+
+    /** Runs {@code write} on the writer thread after the frame's previous I/O. */
+    CompletableFuture<Void> write(Frame frame, IoTask write) {
+        return schedule(frame, null, write, writer);
+    }
+
+    private synchronized CompletableFuture<Void> schedule(Frame frame, CompletableFuture<?> after, IoTask task,
+                                                          ExecutorService thread) {
+        requireOpen();
+        CompletableFuture<?> before = after == null ? frame.lastIo : CompletableFuture.allOf(frame.lastIo, after);
+        CompletableFuture<Void> io = before.thenRunAsync(() -> {
+            try {
+                if (ioBeforeFault.getAndUpdate(n -> n > 0 ? n - 1 : -1) == 0) {
+                    throw new IOException("injected fault (a test simulating a crash inside the offload pipeline)");
+                }
+                task.run(frame.bytes);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, thread);
+        // The frame's next user waits for this I/O whether it worked or not; the failure itself
+        // reaches the store that scheduled it through the returned future.
+        frame.lastIo = io.handle((v, e) -> null);
+        return io;
+    }
+
+    /** One read or write between a file and a frame's bytes. */
+    interface IoTask {
+        void run(ByteBuffer frame) throws IOException;
+    }
+
+    /** Makes the I/O operation after the next {@code operations} ones fail, as a crash would. For tests. */
+    void failAfter(int operations) {
+        ioBeforeFault.set(operations);
+    }
+
+    synchronized OffloadWindow retain() {
+        requireOpen();
+        references++;
+        return this;
+    }
+
+    /** Drops one reference; the last one frees the frames and stops the I/O threads. */
+    @Override
+    public synchronized void close() {
+        if (references == 0) return;
+        if (--references > 0) return;
+        reader.shutdownNow();
+        writer.shutdownNow();
+        for (Frame f : frames) f.floats.close();
+    }
+
+    private void requireOpen() {
+        if (references == 0) throw new IllegalStateException("the offload window is closed");
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
