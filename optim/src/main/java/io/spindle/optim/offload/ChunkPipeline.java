@@ -4,7 +4,6 @@ import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.StateStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -25,6 +24,7 @@ import java.util.concurrent.CompletionException;
  */
 final class ChunkPipeline implements StateStore.Step {
     private final ChunkPlan plan;
+    private final OffloadFormat format;
     private final List<StateRecord> records;
     private final OffloadFile file;
     private final OffloadWindow window;
@@ -38,8 +38,10 @@ final class ChunkPipeline implements StateStore.Step {
     private boolean stepping;
 
     @SuppressWarnings("unchecked")
-    ChunkPipeline(ChunkPlan plan, List<StateRecord> records, OffloadFile file, OffloadWindow window) {
+    ChunkPipeline(ChunkPlan plan, OffloadFormat format, List<StateRecord> records, OffloadFile file,
+                  OffloadWindow window) {
         this.plan = plan;
+        this.format = format;
         this.records = records;
         this.file = file;
         this.window = window;
@@ -76,19 +78,14 @@ final class ChunkPipeline implements StateStore.Step {
     @Override
     public INDArray[] slots(int i) {
         int at = resident(i);
-        StateRecord r = records.get(i);
-        INDArray[] out = new INDArray[r.slotShapes().length];
-        for (int s = 0; s < out.length; s++) {
-            out[s] = view(frames[current], at + r.slotOffset(s), r.slotFloats(s), r.slotShapes()[s]);
-        }
-        return out;
+        return format.expand(frames[current], (long) at * Float.BYTES, records.get(i));
     }
 
     @Override
     public INDArray weights(int i, ParamSlot p) {
         int at = resident(i);
         StateRecord r = records.get(i);
-        return view(frames[current], at, r.masterFloats(), r.shape());
+        return DenseOffloadFormat.floatView(frames[current], (long) at * Float.BYTES, r.masterFloats(), r.shape());
     }
 
     @Override
@@ -100,6 +97,7 @@ final class ChunkPipeline implements StateStore.Step {
         StateRecord r = records.get(i);
         ParamSlot p = params.get(i);
         int at = plan.chunk(current).frameOffset(i);
+        format.compress(frames[current], (long) at * Float.BYTES, r);
         ContiguousFloats.buffer(p.value(), "parameter " + p.name())
                 .put(ContiguousFloats.start(p.value()), frames[current].floatView(), at, r.masterFloats());
         nextCommit++;
@@ -149,10 +147,6 @@ final class ChunkPipeline implements StateStore.Step {
             FloatBuffer working = ContiguousFloats.buffer(p.value(), "parameter " + p.name());
             frame.put(chunk.frameOffset(i), working, ContiguousFloats.start(p.value()), records.get(i).masterFloats());
         }
-    }
-
-    private static INDArray view(OffloadWindow.Frame frame, int offset, int length, long[] shape) {
-        return frame.floats.get(NDArrayIndex.interval(offset, offset + length)).reshape('c', shape);
     }
 
     /** Waits for every write-back (before the file is read directly, e.g. for a checkpoint). */

@@ -74,6 +74,12 @@ final class OffloadFile implements AutoCloseable {
         while (src.hasRemaining()) at += channel.write(src, at);
     }
 
+    /** The bytes of a dense row-major array (float32 or int8), for reading or writing it whole. */
+    static ByteBuffer bytesOf(org.nd4j.linalg.api.ndarray.INDArray t) {
+        int size = t.dataType().width();
+        return slice(t.data().asNio(), t.offset() * size, t.length() * size);
+    }
+
     /** Bytes {@code [position, position + bytes)} of {@code buffer} as a buffer of their own. */
     static ByteBuffer slice(ByteBuffer buffer, long position, long bytes) {
         return buffer.duplicate().limit(Math.toIntExact(position + bytes)).position(Math.toIntExact(position)).slice();

@@ -19,17 +19,18 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Fuyou-style offloaded optimizer state: every parameter's fp32 master weights and float32 slots
- * (AdamW's m and v, the Muon family's momentum, NorMuon's per-row second moment) live in a scratch
- * file on local SSD ({@link OffloadFile}); a step streams them through the shared {@link
- * OffloadWindow} in chunks of whole tensors ({@link ChunkPlan}, {@link ChunkPipeline}). The
- * optimizer computes on the master copy in the window; {@link Step#commit} copies it into the
- * model's working parameter, so with float32 working parameters every step is bit-identical to the
- * same optimizer with in-memory state.
+ * Fuyou-style offloaded optimizer state: every parameter's fp32 master weights and its slots
+ * (AdamW's m and v, the Muon family's momentum, NorMuon's per-row second moment; float32 or COAT
+ * FP8, see {@link OffloadFormat}) live in a scratch file on local SSD ({@link OffloadFile}); a step
+ * streams them through the shared {@link OffloadWindow} in chunks of whole tensors ({@link
+ * ChunkPlan}, {@link ChunkPipeline}). The optimizer computes on the master copy in the window;
+ * {@link Step#commit} copies it into the model's working parameter, so with float32 working
+ * parameters every step is bit-identical to the same optimizer with in-memory state of the same format.
  *
  * <p>Checkpoints: {@link #snapshot} gathers the state from the file into the in-memory store's
- * format ({@code step}, {@code <param>/<slot>}, float32), and {@link #load} takes that format, so a
- * run checkpointed with offload resumes with or without it. The master weights are not in the
+ * checkpoint form (dense: {@code step}, {@code <param>/<slot>} float32; COAT: as {@link
+ * io.spindle.optim.coat.CoatStateStore} writes it), and {@link #load} takes that form, so a run
+ * checkpointed with offload resumes with or without it. The master weights are not in the
  * checkpoint: they equal the checkpointed parameters, and are seeded from the working parameters on
  * the first step after a fresh start or a load.
  *
@@ -40,6 +41,7 @@ import java.util.TreeSet;
 public final class OffloadStateStore implements StateStore {
     private final List<String> slotNames;
     private final boolean[] perRow;
+    private final OffloadFormat format;
     private final OffloadWindow window;
     private final Map<String, StateRecord> layout = new LinkedHashMap<>();
     private OffloadFile file;
@@ -50,12 +52,28 @@ public final class OffloadStateStore implements StateStore {
     private boolean closed;
     private long step;
 
-    /** A store for the given slots ({@code perRow[s]}: a [rows, 1] statistic) in {@code window}, which it retains. */
-    public OffloadStateStore(String[] slotNames, boolean[] perRow, OffloadWindow window) {
+    private OffloadStateStore(String[] slotNames, boolean[] perRow, OffloadWindow window,
+                              java.util.function.BiFunction<List<String>, boolean[], OffloadFormat> format) {
         StateTensors.requireSlotNames(slotNames, perRow);
         this.slotNames = List.of(slotNames);
         this.perRow = perRow.clone();
+        this.format = format.apply(this.slotNames, this.perRow);
         this.window = window.retain();
+    }
+
+    /** Float32 slots ({@code perRow[s]}: a [rows, 1] statistic) offloaded through {@code window}, which it retains. */
+    public static OffloadStateStore dense(String[] slotNames, boolean[] perRow, OffloadWindow window) {
+        return new OffloadStateStore(slotNames, perRow, window, DenseOffloadFormat::new);
+    }
+
+    /** COAT FP8 slots with group size G (per-row slots stay float32), offloaded through {@code window}. */
+    public static OffloadStateStore coat(int groupSize, String[] slotNames, boolean[] perRow, OffloadWindow window) {
+        for (String s : slotNames) {
+            if (s.contains(".")) {
+                throw new IllegalArgumentException("slot name '" + s + "' must not contain '.' (COAT adds suffixes)");
+            }
+        }
+        return new OffloadStateStore(slotNames, perRow, window, (names, rows) -> new CoatOffloadFormat(groupSize, names, rows));
     }
 
     @Override
@@ -80,13 +98,17 @@ public final class OffloadStateStore implements StateStore {
         List<String> order = params.stream().map(ParamSlot::name).toList();
         if (pipeline == null || !order.equals(pipelineOrder)) {
             ChunkPlan plan = new ChunkPlan(records, window.frameFloats(), window.config().memoryBudget());
-            if (fresh) createFile(records);
+            if (fresh) {
+                createFile(records);
+                initializeFresh(records);
+            }
             if (pipeline != null) {
                 pipeline.awaitWrites();
                 pipeline.quiesce();
             }
-            pipeline = new ChunkPipeline(plan, records, file, window);
+            pipeline = new ChunkPipeline(plan, format, records, file, window);
             pipelineOrder = order;
+            format.prepare(records);
         }
         pipeline.begin(params, seedMaster);
         seedMaster = false;
@@ -154,8 +176,12 @@ public final class OffloadStateStore implements StateStore {
 
     private StateRecord record(String name, long[] shape, long offset) {
         long[][] slotShapes = new long[slotNames.size()][];
-        for (int s = 0; s < slotShapes.length; s++) slotShapes[s] = StateTensors.slotShape(slotNames, perRow, s, shape);
-        return new StateRecord(name, shape, offset, slotShapes);
+        long[] sectionBytes = new long[slotNames.size()];
+        for (int s = 0; s < slotShapes.length; s++) {
+            slotShapes[s] = StateTensors.slotShape(slotNames, perRow, s, shape);
+            sectionBytes[s] = format.sectionBytes(s, slotShapes[s]);
+        }
+        return StateRecord.of(name, shape, offset, slotShapes, sectionBytes);
     }
 
     private List<StateRecord> recordsFor(List<ParamSlot> params) {
@@ -197,32 +223,30 @@ public final class OffloadStateStore implements StateStore {
         for (StateRecord r : records) layout.put(r.name(), r);
     }
 
+    private void initializeFresh(List<StateRecord> records) {
+        try {
+            for (StateRecord r : records) format.initialize(r, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the initial optimizer state to the offload file in "
+                    + window.config().directory() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The state gathered from the file into the in-memory store's checkpoint format. */
     @Override
     public Map<String, INDArray> snapshot() {
         requireUsable();
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put(STEP, Nd4j.scalar(DataType.INT64, step));
         if (pipeline != null) pipeline.awaitWrites();
         try {
-            for (StateRecord r : layout.values()) {
-                for (int s = 0; s < slotNames.size(); s++) {
-                    INDArray t = Nd4j.createUninitialized(DataType.FLOAT, r.slotShapes()[s]);
-                    long position = r.fileOffset() + (long) r.slotOffset(s) * Float.BYTES;
-                    file.read(position, OffloadFile.slice(t.data().asNio(), 0, (long) r.slotFloats(s) * Float.BYTES));
-                    out.put(StateTensors.key(r.name(), slotNames.get(s)), t);
-                }
-            }
+            return format.snapshot(layout.values(), file, step);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the offloaded optimizer state for a snapshot: " + e.getMessage(), e);
         }
-        return out;
     }
 
-    /** The state is float32 already: the same tensors as {@link #snapshot}. */
     @Override
     public Map<String, INDArray> values() {
-        return snapshot();
+        return format.values(snapshot());
     }
 
     /**
@@ -234,12 +258,12 @@ public final class OffloadStateStore implements StateStore {
         if (closed) throw new IllegalStateException("the offloaded optimizer state is closed");
         if (tensors == null) throw new IllegalArgumentException("optimizer state is null");
         long loadedStep = StateTensors.readStep(tensors);
-        Map<String, INDArray[]> grouped = StateTensors.groupByParam(tensors, slotNames, perRow);
-        if (!layout.isEmpty()) requireSameParams(grouped);
+        Map<String, long[]> shapes = format.parse(tensors);
+        if (!layout.isEmpty()) requireSameParams(shapes);
         List<StateRecord> records = new ArrayList<>();
         long offset = 0;
-        for (Map.Entry<String, INDArray[]> e : grouped.entrySet()) {
-            StateRecord r = record(e.getKey(), e.getValue()[0].shape(), offset);
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            StateRecord r = record(e.getKey(), e.getValue(), offset);
             records.add(r);
             offset += r.bytes();
         }
@@ -248,14 +272,7 @@ public final class OffloadStateStore implements StateStore {
         pipelineOrder = List.of();
         createFile(records);
         try {
-            for (StateRecord r : records) {
-                INDArray[] slots = grouped.get(r.name());
-                for (int s = 0; s < slots.length; s++) {
-                    long bytes = (long) r.slotFloats(s) * Float.BYTES;
-                    file.write(r.fileOffset() + (long) r.slotOffset(s) * Float.BYTES,
-                            OffloadFile.slice(slots[s].data().asNio(), slots[s].offset() * Float.BYTES, bytes));
-                }
-            }
+            for (StateRecord r : records) format.write(r, tensors, file);
         } catch (IOException e) {
             broken = "loading the state failed: " + e;
             throw new UncheckedIOException("cannot write the optimizer state to the offload file in "
@@ -266,21 +283,24 @@ public final class OffloadStateStore implements StateStore {
         broken = null;
     }
 
-    private void requireSameParams(Map<String, INDArray[]> loaded) {
+    private void requireSameParams(Map<String, long[]> loaded) {
         if (!loaded.keySet().equals(layout.keySet())) {
             throw new IllegalArgumentException("optimizer state holds parameters " + loaded.keySet()
                     + " but this optimizer has " + layout.keySet());
         }
         for (StateRecord r : layout.values()) {
-            StateTensors.requireShape(StateTensors.key(r.name(), slotNames.get(0)), loaded.get(r.name())[0].shape(),
-                    r.shape(), "the optimizer's current state");
+            StateTensors.requireShape(StateTensors.key(r.name(), slotNames.get(0)), loaded.get(r.name()), r.shape(),
+                    "the optimizer's current state");
         }
     }
 
-    /** Nothing of the state stays in memory beyond the shared window ({@link OffloadWindow#bytes}). */
+    /**
+     * State held in memory outside the shared window ({@link OffloadWindow#bytes}): nothing for
+     * float32 slots, COAT's float32 scratch for the largest parameter.
+     */
     @Override
     public long bytes() {
-        return 0;
+        return format.scratchBytes();
     }
 
     /** Bytes of the offload file: master weights plus state. */
@@ -319,6 +339,6 @@ public final class OffloadStateStore implements StateStore {
 
     @Override
     public String toString() {
-        return "offloaded " + slotNames + " of " + layout.size() + " parameters (" + Arrays.toString(perRow) + ")";
+        return "offloaded " + slotNames + " (per row " + Arrays.toString(perRow) + ") of " + layout.size() + " parameters";
     }
 }

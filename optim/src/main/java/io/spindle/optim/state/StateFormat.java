@@ -59,11 +59,8 @@ public record StateFormat(Kind kind, int groupSize, OffloadWindow offload) {
     /** A store for the given slots; {@code perRow[s]} marks a [rows, 1] statistic. */
     public StateStore create(String[] slotNames, boolean[] perRow) {
         if (offload != null) {
-            if (kind == Kind.COAT) {
-                throw new IllegalArgumentException("optim.state=coat with optim.offload.enabled=true is not built;"
-                        + " use optim.state=dense with offload, or coat in memory");
-            }
-            return new OffloadStateStore(slotNames, perRow, offload);
+            return kind == Kind.DENSE ? OffloadStateStore.dense(slotNames, perRow, offload)
+                    : OffloadStateStore.coat(groupSize, slotNames, perRow, offload);
         }
         return kind == Kind.DENSE ? new DenseStateStore(slotNames, perRow)
                 : new CoatStateStore(groupSize, slotNames, perRow);

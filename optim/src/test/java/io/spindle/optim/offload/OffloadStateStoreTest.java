@@ -117,43 +117,68 @@ class OffloadStateStoreTest {
         }
     }
 
-    /** Offloaded state and master weights give the in-memory optimizer's parameters and state, bit for bit. */
+    /** Dense float32 state, and COAT FP8 (Fuyou + COAT: the compressed state is what moves to disk). */
+    private static final List<StateFormat> FORMATS = List.of(StateFormat.DENSE, StateFormat.coat(32));
+
+    /**
+     * Offloaded state and master weights give the parameters and state of the same optimizer with
+     * the same state format in memory, bit for bit.
+     */
     @Test
     void offloadedStepsAreBitIdenticalToInMemory() {
-        for (Function<StateFormat, Optimizer> make : optimizers()) {
-            FlatParams memory = initial();
-            FlatParams offloaded = initial();
-            Optimizer inMemory = make.apply(StateFormat.DENSE);
-            Optimizer onDisk = own(make.apply(StateFormat.DENSE.offloadedThrough(window(BUDGET))));
-            steps(inMemory, memory, 0, 5);
-            steps(onDisk, offloaded, 0, 5);
-            assertSame(memory, inMemory, offloaded, onDisk, inMemory.getClass().getSimpleName());
-            assertEquals(0, onDisk.stateBytes(), "no state stays in memory outside the window");
+        for (StateFormat format : FORMATS) {
+            for (Function<StateFormat, Optimizer> make : optimizers()) {
+                FlatParams memory = initial();
+                FlatParams offloaded = initial();
+                Optimizer inMemory = make.apply(format);
+                Optimizer onDisk = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                steps(inMemory, memory, 0, 5);
+                steps(onDisk, offloaded, 0, 5);
+                String what = inMemory.getClass().getSimpleName() + " " + format.kind();
+                assertSame(memory, inMemory, offloaded, onDisk, what);
+                assertEquals(values(inMemory), values(onDisk), what + ": decompressed state");
+                if (format.kind() == StateFormat.Kind.DENSE) {
+                    assertEquals(0, onDisk.stateBytes(), "no float32 state stays in memory outside the window");
+                }
+            }
         }
+    }
+
+    private static Map<String, List<Float>> values(Optimizer o) {
+        Map<String, List<Float>> out = new java.util.TreeMap<>();
+        o.stateValues().forEach((k, v) -> {
+            List<Float> floats = new ArrayList<>();
+            for (double d : v.castTo(DataType.DOUBLE).data().asDouble()) floats.add((float) d);
+            out.put(k, floats);
+        });
+        return out;
     }
 
     /** A checkpoint of offloaded state resumes in memory and the other way round, bit-identically. */
     @Test
     void checkpointsMoveBetweenOffloadedAndInMemoryState() {
-        for (Function<StateFormat, Optimizer> make : optimizers()) {
-            FlatParams straight = initial();
-            Optimizer reference = make.apply(StateFormat.DENSE);
-            steps(reference, straight, 0, 6);
+        for (StateFormat format : FORMATS) {
+            for (Function<StateFormat, Optimizer> make : optimizers()) {
+                FlatParams straight = initial();
+                Optimizer reference = make.apply(format);
+                steps(reference, straight, 0, 6);
 
-            FlatParams first = initial();
-            Optimizer offloaded = own(make.apply(StateFormat.DENSE.offloadedThrough(window(BUDGET))));
-            steps(offloaded, first, 0, 2);
-            FlatParams second = initial();
-            second.values.assign(first.values);
-            Optimizer inMemory = make.apply(StateFormat.DENSE);
-            inMemory.loadState(offloaded.state());
-            steps(inMemory, second, 2, 4);
-            FlatParams third = initial();
-            third.values.assign(second.values);
-            Optimizer offloadedAgain = own(make.apply(StateFormat.DENSE.offloadedThrough(window(BUDGET))));
-            offloadedAgain.loadState(inMemory.state());
-            steps(offloadedAgain, third, 4, 6);
-            assertSame(straight, reference, third, offloadedAgain, reference.getClass().getSimpleName());
+                FlatParams first = initial();
+                Optimizer offloaded = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                steps(offloaded, first, 0, 2);
+                FlatParams second = initial();
+                second.values.assign(first.values);
+                Optimizer inMemory = make.apply(format);
+                inMemory.loadState(offloaded.state());
+                steps(inMemory, second, 2, 4);
+                FlatParams third = initial();
+                third.values.assign(second.values);
+                Optimizer offloadedAgain = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                offloadedAgain.loadState(inMemory.state());
+                steps(offloadedAgain, third, 4, 6);
+                assertSame(straight, reference, third, offloadedAgain, reference.getClass().getSimpleName() + " "
+                        + format.kind());
+            }
         }
     }
 
