@@ -11,12 +11,15 @@ import java.util.Locale;
  *                     ({@code optim.offload.memoryBudget}, e.g. {@code 256m}); split into
  *                     {@link OffloadWindow#FRAMES} equal frames, one chunk of whole tensors each
  * @param dir          where the files go ({@code optim.offload.dir}); empty means {@code java.io.tmpdir}
+ * @param directIo     move chunks with direct I/O (O_DIRECT), bypassing the page cache, so the
+ *                     state really streams from the SSD ({@code optim.offload.directIo}); where the
+ *                     file system refuses it (tmpfs) the files fall back to buffered I/O with a warning
  */
-public record OffloadConfig(boolean enabled, long memoryBudget, String dir) {
-    /** The smallest budget accepted: below it, per-chunk overheads dominate any tensor worth offloading. */
-    public static final long MIN_BUDGET = 3L << 10;
+public record OffloadConfig(boolean enabled, long memoryBudget, String dir, boolean directIo) {
+    /** The smallest budget accepted: one direct-I/O block per frame. */
+    public static final long MIN_BUDGET = 3L * OffloadFile.ALIGNMENT;
 
-    public static final OffloadConfig DISABLED = new OffloadConfig(false, 256L << 20, "");
+    public static final OffloadConfig DISABLED = new OffloadConfig(false, 256L << 20, "", true);
 
     public OffloadConfig {
         if (memoryBudget < MIN_BUDGET) {
@@ -26,9 +29,9 @@ public record OffloadConfig(boolean enabled, long memoryBudget, String dir) {
         if (dir == null) dir = "";
     }
 
-    /** An enabled offload with {@code memoryBudget} bytes, files under {@code dir} (empty: java.io.tmpdir). */
+    /** An enabled offload with {@code memoryBudget} bytes, files under {@code dir} (empty: java.io.tmpdir), direct I/O. */
     public static OffloadConfig of(long memoryBudget, String dir) {
-        return new OffloadConfig(true, memoryBudget, dir);
+        return new OffloadConfig(true, memoryBudget, dir, true);
     }
 
     /** The directory the files go to. */
@@ -58,6 +61,7 @@ public record OffloadConfig(boolean enabled, long memoryBudget, String dir) {
 
     @Override
     public String toString() {
-        return enabled ? "offload(" + memoryBudget + " bytes, " + directory() + ")" : "offload(off)";
+        return enabled ? "offload(" + memoryBudget + " bytes, " + directory() + (directIo ? ", direct I/O)" : ")")
+                : "offload(off)";
     }
 }

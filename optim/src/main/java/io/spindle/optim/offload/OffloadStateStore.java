@@ -212,7 +212,7 @@ public final class OffloadStateStore implements StateStore {
         for (StateRecord r : records) bytes = Math.max(bytes, r.fileOffset() + r.bytes());
         OffloadFile created;
         try {
-            created = OffloadFile.create(window.config().directory(), bytes);
+            created = OffloadFile.create(window.config().directory(), bytes, window.config().directIo());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create an offload file of " + bytes + " bytes in "
                     + window.config().directory() + " (optim.offload.dir): " + e.getMessage(), e);

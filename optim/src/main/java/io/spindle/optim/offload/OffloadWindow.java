@@ -3,9 +3,11 @@ package io.spindle.optim.offload;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -40,34 +42,49 @@ public final class OffloadWindow implements AutoCloseable {
     /** Test seam: I/O operations still allowed before one fails, or -1 for no fault. */
     private final java.util.concurrent.atomic.AtomicInteger ioBeforeFault = new java.util.concurrent.atomic.AtomicInteger(-1);
 
-    /** One frame: float32 memory addressed both as an INDArray (views for the optimizer) and as bytes (I/O). */
+    /**
+     * One frame: float32 memory addressed both as an INDArray (views for the optimizer) and as bytes
+     * (I/O). It starts at an {@link OffloadFile#ALIGNMENT}-aligned address inside a slightly larger
+     * ND4J allocation (which ND4J aligns to 16 bytes only), as direct I/O requires.
+     */
     static final class Frame {
+        private final INDArray allocation;
         final INDArray floats;
         final ByteBuffer bytes;
         private final FloatBuffer floatsBuffer;
         /** The last read or write that uses this frame; the next one starts after it. */
         CompletableFuture<Void> lastIo = CompletableFuture.completedFuture(null);
 
-        Frame(long floatsCapacity) {
-            this.floats = Nd4j.createUninitialized(DataType.FLOAT, floatsCapacity);
-            this.bytes = floats.data().asNio();
-            this.floatsBuffer = floats.data().asNioFloat();
+        Frame(int floatsCapacity) {
+            int alignFloats = OffloadFile.ALIGNMENT / Float.BYTES;
+            this.allocation = Nd4j.createUninitialized(DataType.FLOAT, (long) floatsCapacity + alignFloats);
+            long address = allocation.data().addressPointer().address();
+            int skip = (int) ((OffloadFile.ALIGNMENT - address % OffloadFile.ALIGNMENT) % OffloadFile.ALIGNMENT);
+            if (skip % Float.BYTES != 0) throw new IllegalStateException("ND4J buffer at an odd address " + address);
+            this.floats = allocation.get(NDArrayIndex.interval(skip / Float.BYTES, skip / Float.BYTES + floatsCapacity));
+            this.bytes = OffloadFile.slice(allocation.data().asNio(), skip, (long) floatsCapacity * Float.BYTES);
+            this.floatsBuffer = bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
         }
 
         /** The frame's floats as a buffer indexed from its first float. */
         FloatBuffer floatView() {
             return floatsBuffer;
         }
+
+        void free() {
+            allocation.close();
+        }
     }
 
     private OffloadWindow(OffloadConfig config) {
         this.config = config;
-        long frameFloats = config.memoryBudget() / FRAMES / Float.BYTES;
-        if (frameFloats > Integer.MAX_VALUE) {
+        long frameBytes = config.memoryBudget() / FRAMES / OffloadFile.ALIGNMENT * OffloadFile.ALIGNMENT;
+        long frameFloats = frameBytes / Float.BYTES;
+        if (frameFloats > Integer.MAX_VALUE - OffloadFile.ALIGNMENT) {
             throw new IllegalArgumentException("optim.offload.memoryBudget=" + config.memoryBudget() + " bytes makes frames"
                     + " of more than 2^31 floats; use at most " + (3L * Integer.MAX_VALUE * Float.BYTES) + " bytes");
         }
-        for (int f = 0; f < FRAMES; f++) frames[f] = new Frame(frameFloats);
+        for (int f = 0; f < FRAMES; f++) frames[f] = new Frame((int) frameFloats);
         this.reader = Executors.newSingleThreadExecutor(daemon("spindle-offload-read"));
         this.writer = Executors.newSingleThreadExecutor(daemon("spindle-offload-write"));
     }
@@ -155,7 +172,7 @@ public final class OffloadWindow implements AutoCloseable {
         if (--references > 0) return;
         reader.shutdownNow();
         writer.shutdownNow();
-        for (Frame f : frames) f.floats.close();
+        for (Frame f : frames) f.free();
     }
 
     private void requireOpen() {

@@ -7,11 +7,13 @@ import java.util.Arrays;
  * (float32) | slot 0 | slot 1 | ...]}, each slot's section in the store's {@link OffloadFormat}
  * (float32 values, or COAT's FP8 codes with their per-group max and min). A chunk's records are
  * read and written in one piece. Every section is a whole number of floats long, so float views of
- * a record in a frame stay aligned.
+ * a record in a frame stay aligned, and the record is padded to a whole number of {@link
+ * OffloadFile#ALIGNMENT} blocks, so that chunks can be moved with direct I/O (O_DIRECT needs
+ * block-aligned positions, lengths and memory).
  *
  * @param fileOffset byte offset of the record in the file
  * @param slotShapes the shape of each slot, indexed like the store's slot names
- * @param sections   byte offset of each slot's section in the record, then the record's length
+ * @param sections   byte offset of each slot's section in the record, then the record's padded length
  */
 record StateRecord(String name, long[] shape, long fileOffset, long[][] slotShapes, long[] sections) {
     StateRecord {
@@ -28,6 +30,8 @@ record StateRecord(String name, long[] shape, long fileOffset, long[][] slotShap
             }
             sections[s + 1] = sections[s] + sectionBytes[s];
         }
+        long align = OffloadFile.ALIGNMENT;
+        sections[slotShapes.length] = (sections[slotShapes.length] + align - 1) / align * align;
         return new StateRecord(name, shape, fileOffset, slotShapes, sections);
     }
 

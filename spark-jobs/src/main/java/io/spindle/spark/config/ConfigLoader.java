@@ -198,7 +198,7 @@ public final class ConfigLoader {
                     r.positiveInt("optim.coatGroupSize"));
             OffloadConfig offload = new OffloadConfig(r.bool("optim.offload.enabled"),
                     OffloadConfig.parseBytes("optim.offload.memoryBudget", r.string("optim.offload.memoryBudget")),
-                    r.string("optim.offload.dir"));
+                    r.string("optim.offload.dir"), r.bool("optim.offload.directIo"));
             return new OptimizerConfig(name, form, r.doubleValue("optim.momentum"), r.intValue("optim.nsSteps"),
                     r.doubleValue("optim.normuonBeta2"), r.doubleValue("optim.auonGamma"),
                     r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"), state, offload);
