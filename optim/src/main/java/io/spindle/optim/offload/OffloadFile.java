@@ -78,14 +78,24 @@ final class OffloadFile implements AutoCloseable {
         return chunkChannel != channel;
     }
 
-    /** Fills {@code frame} at each extent's frame position from the file (chunk I/O: aligned). */
-    void read(List<Extent> extents, ByteBuffer frame) throws IOException {
-        for (Extent e : extents) read(chunkChannel, e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
+    /** Fills {@code frame} at each extent's frame position from the file (chunk I/O: aligned); returns the bytes read. */
+    long read(List<Extent> extents, ByteBuffer frame) throws IOException {
+        long bytes = 0;
+        for (Extent e : extents) {
+            read(chunkChannel, e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
+            bytes += e.bytes();
+        }
+        return bytes;
     }
 
-    /** Writes each extent of {@code frame} to the file (chunk I/O: aligned). */
-    void write(List<Extent> extents, ByteBuffer frame) throws IOException {
-        for (Extent e : extents) write(chunkChannel, e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
+    /** Writes each extent of {@code frame} to the file (chunk I/O: aligned); returns the bytes written. */
+    long write(List<Extent> extents, ByteBuffer frame) throws IOException {
+        long bytes = 0;
+        for (Extent e : extents) {
+            write(chunkChannel, e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
+            bytes += e.bytes();
+        }
+        return bytes;
     }
 
     /** Reads {@code dst.remaining()} bytes at {@code position} into {@code dst}, at any alignment. */

@@ -12,6 +12,7 @@ import java.nio.FloatBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bounded in-memory window through which offloaded state is processed: {@link #FRAMES} off-heap
@@ -37,6 +38,8 @@ public final class OffloadWindow implements AutoCloseable {
     private final Frame[] frames = new Frame[FRAMES];
     private final ExecutorService reader;
     private final ExecutorService writer;
+    private final AtomicLong bytesRead = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
     private int nextFrame;
     private int references = 1;
     /** Test seam: I/O operations still allowed before one fails, or -1 for no fault. */
@@ -121,16 +124,26 @@ public final class OffloadWindow implements AutoCloseable {
 
     /** Runs {@code read} on the reader thread after {@code after}; the frame's next user waits for it. */
     CompletableFuture<Void> read(Frame frame, CompletableFuture<?> after, IoTask read) {
-        return schedule(frame, after, read, reader);
+        return schedule(frame, after, read, reader, bytesRead);
     }
 
     /** Runs {@code write} on the writer thread after the frame's previous I/O. */
     CompletableFuture<Void> write(Frame frame, IoTask write) {
-        return schedule(frame, null, write, writer);
+        return schedule(frame, null, write, writer, bytesWritten);
+    }
+
+    /** Bytes read from offload files into this window so far (for benchmarks: bytes moved per step). */
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
+    /** Bytes written from this window to offload files so far. */
+    public long bytesWritten() {
+        return bytesWritten.get();
     }
 
     private synchronized CompletableFuture<Void> schedule(Frame frame, CompletableFuture<?> after, IoTask task,
-                                                          ExecutorService thread) {
+                                                          ExecutorService thread, AtomicLong moved) {
         requireOpen();
         CompletableFuture<?> before = after == null ? frame.lastIo : CompletableFuture.allOf(frame.lastIo, after);
         CompletableFuture<Void> io = before.thenRunAsync(() -> {
@@ -138,7 +151,7 @@ public final class OffloadWindow implements AutoCloseable {
                 if (ioBeforeFault.getAndUpdate(n -> n > 0 ? n - 1 : -1) == 0) {
                     throw new IOException("injected fault (a test simulating a crash inside the offload pipeline)");
                 }
-                task.run(frame.bytes);
+                moved.addAndGet(task.run(frame.bytes));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -151,7 +164,8 @@ public final class OffloadWindow implements AutoCloseable {
 
     /** One read or write between a file and a frame's bytes. */
     interface IoTask {
-        void run(ByteBuffer frame) throws IOException;
+        /** Returns the bytes moved. */
+        long run(ByteBuffer frame) throws IOException;
     }
 
     /** Makes the I/O operation after the next {@code operations} ones fail, as a crash would. For tests. */
