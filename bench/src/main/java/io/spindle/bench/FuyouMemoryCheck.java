@@ -100,8 +100,8 @@ public final class FuyouMemoryCheck {
         // The baseline runs the offload machinery too (classes, JIT code, I/O threads) on one toy
         // tensor through the smallest window, so that the difference to the offloaded run is the
         // window and the state it holds, not the code that moves it.
-        List<ParamSlot> toy = List.of(new ParamSlot("toy", new long[] {64, 16}, ParamSlot.MATRIX,
-                Nd4j.rand(DataType.FLOAT, 64, 16), Nd4j.rand(DataType.FLOAT, 64, 16)));
+        List<ParamSlot> toy = List.of(new ParamSlot("toy", new long[] {16, 16}, ParamSlot.MATRIX,
+                Nd4j.rand(DataType.FLOAT, 16, 16), Nd4j.rand(DataType.FLOAT, 16, 16)));
         OffloadWindow window = mode.equals("in-memory") ? null
                 : OffloadWindow.open(OffloadConfig.of(baseline ? OffloadConfig.MIN_BUDGET : budget, dir.toString()));
         StateFormat format = window == null ? StateFormat.DENSE : StateFormat.DENSE.offloadedThrough(window);

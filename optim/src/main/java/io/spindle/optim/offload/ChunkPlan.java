@@ -72,11 +72,11 @@ final class ChunkPlan {
     }
 
     private static IllegalArgumentException tooLarge(StateRecord r, int frameFloats, long budget) {
-        long needed = r.bytes() * OffloadWindow.FRAMES;
+        long needed = OffloadWindow.budgetFor(r.bytes());
         return new IllegalArgumentException("parameter " + r.name() + " needs " + r.bytes() + " bytes of offloaded"
                 + " state (master weights and optimizer state), more than one window frame of " + (long) frameFloats
                 * Float.BYTES + " bytes: optim.offload.memoryBudget=" + budget + " is split into "
-                + OffloadWindow.FRAMES + " frames and a tensor is never split. Raise optim.offload.memoryBudget to at"
+                + OffloadWindow.FRAMES + " frames (less a small reserve) and a tensor is never split. Raise optim.offload.memoryBudget to at"
                 + " least " + needed + " (" + ((needed + (1 << 20) - 1) >> 20) + "m)");
     }
 

@@ -16,8 +16,8 @@ import java.util.Locale;
  *                     file system refuses it (tmpfs) the files fall back to buffered I/O with a warning
  */
 public record OffloadConfig(boolean enabled, long memoryBudget, String dir, boolean directIo) {
-    /** The smallest budget accepted: one direct-I/O block per frame. */
-    public static final long MIN_BUDGET = 3L * OffloadFile.ALIGNMENT;
+    /** The smallest budget accepted: one direct-I/O block per frame, plus the window's reserve. */
+    public static final long MIN_BUDGET = 4L * OffloadFile.ALIGNMENT;
 
     public static final OffloadConfig DISABLED = new OffloadConfig(false, 256L << 20, "", true);
 

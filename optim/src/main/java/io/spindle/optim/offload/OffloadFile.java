@@ -80,22 +80,25 @@ final class OffloadFile implements AutoCloseable {
 
     /** Fills {@code frame} at each extent's frame position from the file (chunk I/O: aligned); returns the bytes read. */
     long read(List<Extent> extents, ByteBuffer frame) throws IOException {
-        long bytes = 0;
-        for (Extent e : extents) {
-            read(chunkChannel, e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
-            bytes += e.bytes();
-        }
-        return bytes;
+        return eachExtent(extents, frame, (position, bytes) -> read(chunkChannel, position, bytes));
     }
 
     /** Writes each extent of {@code frame} to the file (chunk I/O: aligned); returns the bytes written. */
     long write(List<Extent> extents, ByteBuffer frame) throws IOException {
-        long bytes = 0;
+        return eachExtent(extents, frame, (position, bytes) -> write(chunkChannel, position, bytes));
+    }
+
+    private interface ExtentIo {
+        void run(long filePosition, ByteBuffer frameBytes) throws IOException;
+    }
+
+    private static long eachExtent(List<Extent> extents, ByteBuffer frame, ExtentIo io) throws IOException {
+        long total = 0;
         for (Extent e : extents) {
-            write(chunkChannel, e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
-            bytes += e.bytes();
+            io.run(e.filePosition(), slice(frame, e.framePosition(), e.bytes()));
+            total += e.bytes();
         }
-        return bytes;
+        return total;
     }
 
     /** Reads {@code dst.remaining()} bytes at {@code position} into {@code dst}, at any alignment. */

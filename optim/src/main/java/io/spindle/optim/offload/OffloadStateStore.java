@@ -3,9 +3,7 @@ package io.spindle.optim.offload;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.StateStore;
 import io.spindle.optim.state.StateTensors;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -42,13 +42,9 @@ class OptimizersTest {
         TransformerLM model = new TransformerLM(MODEL, 5);
         Optimizer optimizer = Optimizers.create(config, TRAIN);
         List<ParamSlot> slots = ParameterSlots.of(model.parameters());
-        int[] in = new int[2 * 16];
-        int[] out = new int[2 * 16];
-        SplittableRandom r = new SplittableRandom(1);
-        for (int i = 0; i < in.length; i++) {
-            in[i] = 97 + r.nextInt(5);
-            out[i] = 97 + (in[i] - 97 + 1) % 5;
-        }
+        int[][] batch = batch();
+        int[] in = batch[0];
+        int[] out = batch[1];
         float first = Float.NaN;
         float last = Float.NaN;
         for (int s = 0; s < steps; s++) {
@@ -59,6 +55,18 @@ class OptimizersTest {
             optimizer.step(slots, 3e-3);
         }
         return last - first;
+    }
+
+    /** Two sequences of 16 tokens from a 5-letter alphabet, each target the next letter: learnable in a few steps. */
+    private static int[][] batch() {
+        int[] in = new int[2 * 16];
+        int[] out = new int[2 * 16];
+        SplittableRandom r = new SplittableRandom(1);
+        for (int i = 0; i < in.length; i++) {
+            in[i] = 97 + r.nextInt(5);
+            out[i] = 97 + (in[i] - 97 + 1) % 5;
+        }
+        return new int[][] {in, out};
     }
 
     @Test
@@ -118,13 +126,9 @@ class OptimizersTest {
 
     private static void trainSteps(TransformerLM model, Optimizer optimizer, int steps) {
         List<ParamSlot> slots = ParameterSlots.of(model.parameters());
-        int[] in = new int[2 * 16];
-        int[] out = new int[2 * 16];
-        SplittableRandom r = new SplittableRandom(1);
-        for (int i = 0; i < in.length; i++) {
-            in[i] = 97 + r.nextInt(5);
-            out[i] = 97 + (in[i] - 97 + 1) % 5;
-        }
+        int[][] batch = batch();
+        int[] in = batch[0];
+        int[] out = batch[1];
         for (int s = 0; s < steps; s++) {
             optimizer.prefetch();
             model.parameters().zeroGrads();
