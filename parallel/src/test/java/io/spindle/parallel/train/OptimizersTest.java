@@ -102,7 +102,7 @@ class OptimizersTest {
         for (String name : OptimizerConfig.NAMES) {
             OptimizerConfig o = named(name);
             OptimizerConfig offloaded = new OptimizerConfig(name, "paper", 0.95, 5, 0.95, 1.0, 1.0, 0.0,
-                    StateFormat.DENSE, OffloadConfig.of(300L << 10, dir.toString()));
+                    StateFormat.DENSE, OffloadConfig.of(340L << 10, dir.toString()));
             TransformerLM a = new TransformerLM(MODEL, 5);
             TransformerLM b = new TransformerLM(MODEL, 5);
             try (Optimizer inMemory = Optimizers.create(o, TRAIN); Optimizer onDisk = Optimizers.create(offloaded, TRAIN)) {
