@@ -12,8 +12,11 @@ import java.util.Map;
  *
  * <p>Every call to {@link #step} must pass the same parameters (names and shapes); the optimizer
  * allocates its state on the first call and refuses a list that no longer matches it.
+ *
+ * <p>Whoever creates an optimizer closes it: an optimizer whose state is offloaded to SSD owns
+ * files and an off-heap window until then.
  */
-public interface Optimizer {
+public interface Optimizer extends AutoCloseable {
 
     /** Takes step t = {@link #stepCount()} + 1 over {@code params} with learning rate {@code lr}. */
     void step(List<ParamSlot> params, double lr);
@@ -43,4 +46,16 @@ public interface Optimizer {
 
     /** Bytes the optimizer state occupies in memory (state bytes per parameter = this / parameters). */
     long stateBytes();
+
+    /**
+     * Starts reading state that lives outside memory (SSD offload) for the next {@link #step}, so
+     * the read overlaps the forward and backward pass; a no-op for in-memory state.
+     */
+    default void prefetch() {
+    }
+
+    /** Releases the state's files and off-heap window (SSD offload); a no-op for in-memory state. */
+    @Override
+    default void close() {
+    }
 }

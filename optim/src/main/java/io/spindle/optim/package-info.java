@@ -6,7 +6,8 @@
  * matrix-momentum base), {@code auon} (AuON and Hybrid-AuON), {@code math} (the pure functions they
  * are built from: Newton–Schulz, NorMuon's and AuON's normalizations), {@code routing} (parameter
  * groups: hidden matrices to a Muon-family optimizer, the rest to AdamW), {@code schedule}
- * (learning rates), {@code clip} (gradient norms), {@code state} (per-parameter state tensors) and
- * {@code golden} (the golden-vector adapter).
+ * (learning rates), {@code clip} (gradient norms), {@code state} (where state lives: dense float32),
+ * {@code coat} (FP8 state), {@code offload} (Fuyou: state and fp32 master weights in SSD files,
+ * streamed through a bounded window) and {@code golden} (the golden-vector adapter).
  */
 package io.spindle.optim;

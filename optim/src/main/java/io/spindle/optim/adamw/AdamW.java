@@ -71,10 +71,20 @@ public final class AdamW implements Optimizer {
             ParamSlot p = params.get(i);
             double wd = decayedRoles.contains(p.role()) ? weightDecay : 0.0;
             INDArray[] mv = moments.slots(i);
-            update(p.value(), p.grad(), mv[0], mv[1], t, lr, beta1, beta2, eps, wd);
+            update(moments.weights(i, p), p.grad(), mv[0], mv[1], t, lr, beta1, beta2, eps, wd);
             moments.commit(i);
         }
         state.advance();
+    }
+
+    @Override
+    public void prefetch() {
+        state.prefetch();
+    }
+
+    @Override
+    public void close() {
+        state.close();
     }
 
     @Override

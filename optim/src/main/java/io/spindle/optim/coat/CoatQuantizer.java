@@ -33,7 +33,7 @@ public final class CoatQuantizer {
     /** COAT's default group size. */
     public static final int DEFAULT_GROUP_SIZE = 128;
     /** Added to max and min so that an all-zero group has a finite, positive range. */
-    static final double TINY = 1e-20;
+    public static final double TINY = 1e-20;
     /** log2(448^2 / 2): the dynamic range the expansion aims to fill (README formula). */
     private static final double TARGET_LOG2_RANGE = Math.log(448.0 * 448.0 / 2.0) / Math.log(2.0);
     private static final Fp8Format E4M3 = Fp8Format.E4M3;

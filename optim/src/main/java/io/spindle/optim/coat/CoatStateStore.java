@@ -37,9 +37,9 @@ import java.util.Set;
 public final class CoatStateStore implements StateStore {
     /** Checkpoint name of the group size, so a state cannot be read back with another G. */
     public static final String GROUP_SIZE = "coat.group_size";
-    static final String CODES = ".fp8";
-    static final String MAX = ".max";
-    static final String MIN = ".min";
+    public static final String CODES = ".fp8";
+    public static final String MAX = ".max";
+    public static final String MIN = ".min";
     /** Elements per heap chunk when moving between scratch and codes: a whole number of groups. */
     private static final int CHUNK_TARGET = 16_384;
     /** Per-thread chunk buffers for the parallel codec; sized for the largest group size in use. */

@@ -73,9 +73,9 @@ public final class Lamb implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             ParamSlot p = params.get(i);
             float wd = decayedRoles.contains(p.role()) ? (float) weightDecay : 0f;
-            Tensor w = new Tensor(p.value(), "parameter " + p.name());
-            Tensor g = new Tensor(p.grad(), "gradient of " + p.name());
             INDArray[] mv = moments.slots(i);
+            Tensor w = new Tensor(moments.weights(i, p), "parameter " + p.name());
+            Tensor g = new Tensor(p.grad(), "gradient of " + p.name());
             Tensor m = new Tensor(mv[0], "m of " + p.name());
             Tensor v = new Tensor(mv[1], "v of " + p.name());
             Coefficients c = new Coefficients((float) beta1, (float) beta2, c1, c2, (float) eps, wd);
@@ -140,6 +140,16 @@ public final class Lamb implements Optimizer {
             }
             w.buffer.put(w.start + base, wa, 0, len);
         }
+    }
+
+    @Override
+    public void prefetch() {
+        state.prefetch();
+    }
+
+    @Override
+    public void close() {
+        state.close();
     }
 
     @Override

@@ -74,7 +74,7 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
             INDArray u = nesterovMomentum(slots[0], p.grad(), momentum, nesterov);
             INDArray d = direction(p, u, slots);
             // Decoupled decay (Loshchilov & Hutter), as the Muon and AuON reference code apply it.
-            p.value().muli(1 - lr * weightDecay).subi(d.muli(lr));
+            step.weights(i, p).muli(1 - lr * weightDecay).subi(d.muli(lr));
             step.commit(i);
         }
         state.advance();
@@ -102,6 +102,16 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
                     + p.name() + " has shape " + Arrays.toString(p.shape()) + " (role " + p.role()
                     + "); route it to AdamW");
         }
+    }
+
+    @Override
+    public final void prefetch() {
+        state.prefetch();
+    }
+
+    @Override
+    public final void close() {
+        state.close();
     }
 
     @Override

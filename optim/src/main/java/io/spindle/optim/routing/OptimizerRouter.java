@@ -86,6 +86,17 @@ public final class OptimizerRouter implements Optimizer {
         step++;
     }
 
+    /** Only the first group's state is read ahead: groups step in order, and the window is shared. */
+    @Override
+    public void prefetch() {
+        groups.get(0).optimizer().prefetch();
+    }
+
+    @Override
+    public void close() {
+        for (ParameterGroup g : groups) g.optimizer().close();
+    }
+
     @Override
     public long stepCount() {
         return step;

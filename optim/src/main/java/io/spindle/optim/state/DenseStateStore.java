@@ -1,6 +1,5 @@
 package io.spindle.optim.state;
 
-import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.ParamSlot;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -164,31 +163,11 @@ public final class DenseStateStore implements StateStore {
     }
 
 
+    /** The tensors grouped by parameter and checked ({@link StateTensors#groupByParam}), copied. */
     private Map<String, INDArray[]> groupByParam(Map<String, INDArray> tensors) {
-        Map<String, INDArray[]> grouped = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            String name = e.getKey();
-            if (name.equals(STEP)) continue;
-            int cut = name.lastIndexOf('/');
-            int slot = cut < 0 ? -1 : slotNames.indexOf(name.substring(cut + 1));
-            if (slot < 0) {
-                throw new IllegalArgumentException("unexpected optimizer state tensor " + name + "; expected "
-                        + STEP + " and <param>/<slot> with slot in " + slotNames);
-            }
-            ContiguousFloats.requireDense(e.getValue(), "optimizer state tensor " + name);
-            grouped.computeIfAbsent(name.substring(0, cut), k -> new INDArray[slotNames.size()])[slot] =
-                    e.getValue().dup('c');
-        }
-        for (Map.Entry<String, INDArray[]> e : grouped.entrySet()) {
-            INDArray[] slots = e.getValue();
-            for (int s = 0; s < slots.length; s++) {
-                String name = key(e.getKey(), slotNames.get(s));
-                if (slots[s] == null) {
-                    throw new IllegalArgumentException("optimizer state is missing tensor " + name);
-                }
-                StateTensors.requireShape(name, slots[s].shape(), slotShape(s, slots[0].shape()),
-                        "the slot derived from " + key(e.getKey(), slotNames.get(0)));
-            }
+        Map<String, INDArray[]> grouped = StateTensors.groupByParam(tensors, slotNames, perRow);
+        for (INDArray[] slots : grouped.values()) {
+            for (int s = 0; s < slots.length; s++) slots[s] = slots[s].dup('c');
         }
         return grouped;
     }
@@ -220,8 +199,7 @@ public final class DenseStateStore implements StateStore {
         return slots;
     }
 
-    /** The shape of slot {@code s} for a parameter of shape {@code param}. */
     private long[] slotShape(int s, long[] param) {
-        return perRow[s] ? StateTensors.perRowShape(slotNames.get(s), param) : param;
+        return StateTensors.slotShape(slotNames, perRow, s, param);
     }
 }

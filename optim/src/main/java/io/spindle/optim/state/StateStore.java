@@ -41,6 +41,15 @@ public interface StateStore {
          */
         INDArray[] slots(int i);
 
+        /**
+         * The float32 weights the update of parameter {@code i} ({@code p}) applies to. In-memory
+         * stores update the model's parameter itself; an offloading store hands out its master copy
+         * and writes it back into {@code p.value()} on {@link #commit}. Same validity as {@link #slots}.
+         */
+        default INDArray weights(int i, ParamSlot p) {
+            return p.value();
+        }
+
         /** Stores parameter {@code i}'s slots back after they were updated. */
         void commit(int i);
     }
@@ -56,4 +65,16 @@ public interface StateStore {
 
     /** Bytes the state occupies in memory, for reports: state bytes per parameter = this / parameters. */
     long bytes();
+
+    /**
+     * Starts reading the state the next {@link #open} will need first, so that the read overlaps
+     * whatever the caller does meanwhile (forward and backward). Only an offloading store has
+     * anything to do; calling it more than once before the step is harmless.
+     */
+    default void prefetch() {
+    }
+
+    /** Releases what the store holds outside the Java heap (offload files); the store is unusable after. */
+    default void close() {
+    }
 }

@@ -2,8 +2,12 @@ package io.spindle.optim.state;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import io.spindle.optim.ContiguousFloats;
+
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Names, shapes and checks shared by the {@link StateStore} implementations. */
@@ -72,5 +76,45 @@ public final class StateTensors {
             throw new IllegalArgumentException("optimizer state tensor " + tensor + " has shape "
                     + Arrays.toString(actual) + " but " + expectedFrom + " has shape " + Arrays.toString(expected));
         }
+    }
+
+    /** The shape of slot {@code s} for a parameter of shape {@code param}: the parameter's, or [rows, 1] per row. */
+    public static long[] slotShape(List<String> slotNames, boolean[] perRow, int s, long[] param) {
+        return perRow[s] ? perRowShape(slotNames.get(s), param) : param;
+    }
+
+    /**
+     * Dense float32 state tensors named {@code <param>/<slot>} (the {@code step} tensor is skipped)
+     * grouped by parameter, in the order they come, each array indexed like {@code slotNames}.
+     * Checks that every tensor is a known slot, dense float32, present for every parameter and
+     * shaped consistently with the parameter's first slot. The tensors are not copied.
+     */
+    public static Map<String, INDArray[]> groupByParam(Map<String, INDArray> tensors, List<String> slotNames,
+                                                       boolean[] perRow) {
+        Map<String, INDArray[]> grouped = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            String name = e.getKey();
+            if (name.equals(StateStore.STEP)) continue;
+            int cut = name.lastIndexOf('/');
+            int slot = cut < 0 ? -1 : slotNames.indexOf(name.substring(cut + 1));
+            if (slot < 0) {
+                throw new IllegalArgumentException("unexpected optimizer state tensor " + name + "; expected "
+                        + StateStore.STEP + " and <param>/<slot> with slot in " + slotNames);
+            }
+            ContiguousFloats.requireDense(e.getValue(), "optimizer state tensor " + name);
+            grouped.computeIfAbsent(name.substring(0, cut), k -> new INDArray[slotNames.size()])[slot] = e.getValue();
+        }
+        for (Map.Entry<String, INDArray[]> e : grouped.entrySet()) {
+            INDArray[] slots = e.getValue();
+            for (int s = 0; s < slots.length; s++) {
+                String name = key(e.getKey(), slotNames.get(s));
+                if (slots[s] == null) {
+                    throw new IllegalArgumentException("optimizer state is missing tensor " + name);
+                }
+                requireShape(name, slots[s].shape(), slotShape(slotNames, perRow, s, slots[0].shape()),
+                        "the slot derived from " + key(e.getKey(), slotNames.get(0)));
+            }
+        }
+        return grouped;
     }
 }

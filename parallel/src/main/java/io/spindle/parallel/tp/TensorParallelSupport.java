@@ -42,6 +42,11 @@ public final class TensorParallelSupport {
                     + " whole tensors, which tensor-parallel checkpoints do not reassemble; set optim.state=dense or"
                     + " parallel.tp=1");
         }
+        if (optim.offload().enabled()) {
+            throw new IllegalArgumentException("optim.offload.enabled=true with parallel.tp=" + tp + ": offloading the"
+                    + " state of tensor-parallel slices is not built or tested yet; set optim.offload.enabled=false or"
+                    + " parallel.tp=1");
+        }
     }
 
     private static void refuseVariants(ModelConfig model, int tp) {

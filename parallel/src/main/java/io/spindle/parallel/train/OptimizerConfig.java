@@ -1,5 +1,6 @@
 package io.spindle.parallel.train;
 
+import io.spindle.optim.offload.OffloadConfig;
 import io.spindle.optim.state.StateFormat;
 import java.util.List;
 import java.util.Locale;
@@ -20,10 +21,12 @@ import java.util.Locale;
  * @param matrixWeightDecay decoupled weight decay of the matrix group
  * @param stateFormat       how every group's optimizer state is stored: dense float32 or COAT FP8
  *                          ({@code optim.state}, {@code optim.coatGroupSize})
+ * @param offload           whether that state and the fp32 master weights live in SSD files
+ *                          (Fuyou, {@code optim.offload.*})
  */
 public record OptimizerConfig(String name, String form, double momentum, int nsSteps, double normuonBeta2,
                               double auonGamma, double matrixLrScale, double matrixWeightDecay,
-                              StateFormat stateFormat) {
+                              StateFormat stateFormat, OffloadConfig offload) {
     public static final List<String> NAMES = List.of("adamw", "lamb", "muon", "normuon", "auon", "hybrid-auon");
 
     public OptimizerConfig {
@@ -52,6 +55,18 @@ public record OptimizerConfig(String name, String form, double momentum, int nsS
             throw new IllegalArgumentException("optim.matrixWeightDecay=" + matrixWeightDecay + " must be >= 0");
         }
         if (stateFormat == null) throw new IllegalArgumentException("optim.state is missing; use dense or coat");
+        if (stateFormat.offload() != null) {
+            throw new IllegalArgumentException("optim.state names a format, not a window; offload is optim.offload.*");
+        }
+        if (offload == null) offload = OffloadConfig.DISABLED;
+    }
+
+    /** In memory (no offload). */
+    public OptimizerConfig(String name, String form, double momentum, int nsSteps, double normuonBeta2,
+                           double auonGamma, double matrixLrScale, double matrixWeightDecay,
+                           StateFormat stateFormat) {
+        this(name, form, momentum, nsSteps, normuonBeta2, auonGamma, matrixLrScale, matrixWeightDecay, stateFormat,
+                OffloadConfig.DISABLED);
     }
 
     /** With dense float32 state. */

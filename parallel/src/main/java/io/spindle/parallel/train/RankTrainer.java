@@ -135,6 +135,8 @@ public final class RankTrainer {
         while (step < config.steps()) {
             long t0 = System.nanoTime();
             sampler.next(inputs, targets);
+            // Offloaded state: the first chunks are read from SSD while forward and backward run.
+            optimizer.prefetch();
             model.parameters().zeroGrads();
             // MatFormer / CoLM models run their joint objective over sub-models here; others forward + backward
             float localLoss = model.forwardBackward(inputs, targets, localBatch, seq, step);

@@ -4,7 +4,11 @@ import io.spindle.data.sampling.BatchSampler;
 import io.spindle.data.sampling.ValidationBatches;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.TransformerLM;
+import io.spindle.optim.Optimizer;
 import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.offload.OffloadConfig;
+import io.spindle.optim.offload.OffloadWindow;
+import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.schedule.WarmupCosine;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
@@ -51,9 +55,14 @@ public class RankTrainerTest {
 
     private static RankTrainer trainer(TrainingConfig cfg, TransformerLM model, Optional<CheckpointWriter> writer,
                                        List<Map<String, Object>> rows) {
+        return trainer(cfg, model, writer, rows, new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay()));
+    }
+
+    private static RankTrainer trainer(TrainingConfig cfg, TransformerLM model, Optional<CheckpointWriter> writer,
+                                       List<Map<String, Object>> rows, Optimizer optimizer) {
         BatchSampler sampler = new BatchSampler(tokens(4000, 1), cfg.seq(), cfg.batch(), cfg.seed(), 0, 1);
         ValidationBatches val = new ValidationBatches(tokens(800, 2), cfg.seq(), cfg.batch(), cfg.evalBatches());
-        return new RankTrainer(cfg, model, new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay()),
+        return new RankTrainer(cfg, model, optimizer,
                 new WarmupCosine(cfg.lr(), cfg.warmupSteps(), cfg.steps(), cfg.minLr()), sampler, val, writer,
                 rows::add, new RunIdentity("model.flavor = test", 1, 1), cfg.batch(), DataParallel.single());
     }
@@ -102,6 +111,39 @@ public class RankTrainerTest {
         assertTrue(outcome.completed());
         assertEquals(stepRows(uninterrupted, 5), stepRows(resumed, 5));
         assertEquals(7, stepRows(resumed, 5).stream().filter(r -> r.containsKey("loss")).count());
+    }
+
+    /**
+     * optim.offload: a run with state and master weights offloaded (window smaller than the state,
+     * first chunks prefetched during forward/backward) logs the in-memory run's rows exactly, and
+     * resumes from the in-memory run's checkpoint to the same rows: checkpoints cross over.
+     */
+    @Test
+    void offloadedRunsAndResumesRepeatTheInMemoryRunExactly() throws IOException {
+        TrainingConfig cfg = config(12, 5, NonFinitePolicy.STOP, 1e-2);
+        List<Map<String, Object>> inMemory = new ArrayList<>();
+        LocalCheckpointStorage storage = new LocalCheckpointStorage(dir.resolve("checkpoints"));
+        trainer(cfg, new TransformerLM(MODEL, 3), Optional.of(new CheckpointWriter(storage, "test", 5)), inMemory)
+                .run(Optional.empty());
+        OffloadConfig offload = OffloadConfig.of(340L << 10, dir.resolve("offload").toString());
+        List<Map<String, Object>> offloaded = new ArrayList<>();
+        try (Optimizer o = offloadedAdamw(cfg, offload)) {
+            trainer(cfg, new TransformerLM(MODEL, 3), Optional.empty(), offloaded, o).run(Optional.empty());
+        }
+        assertEquals(stepRows(inMemory, 0), stepRows(offloaded, 0));
+        List<Map<String, Object>> resumed = new ArrayList<>();
+        try (Optimizer o = offloadedAdamw(cfg, offload)) {
+            trainer(cfg, new TransformerLM(MODEL, 99), Optional.empty(), resumed, o)
+                    .run(Optional.of(new CheckpointCatalog(storage).load(5)));
+        }
+        assertEquals(stepRows(inMemory, 5), stepRows(resumed, 5));
+    }
+
+    private static Optimizer offloadedAdamw(TrainingConfig cfg, OffloadConfig offload) {
+        try (OffloadWindow window = OffloadWindow.open(offload)) {
+            return new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(), AdamW.DEFAULT_DECAYED_ROLES,
+                    StateFormat.DENSE.offloadedThrough(window));
+        }
     }
 
     @Test

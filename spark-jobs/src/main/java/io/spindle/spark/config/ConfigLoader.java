@@ -1,5 +1,6 @@
 package io.spindle.spark.config;
 
+import io.spindle.optim.offload.OffloadConfig;
 import io.spindle.optim.state.StateFormat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -196,9 +197,12 @@ public final class ConfigLoader {
         try {
             StateFormat state = StateFormat.parse(r.oneOf("optim.state", "dense", "coat"),
                     r.positiveInt("optim.coatGroupSize"));
+            OffloadConfig offload = new OffloadConfig(r.bool("optim.offload.enabled"),
+                    OffloadConfig.parseBytes("optim.offload.memoryBudget", r.string("optim.offload.memoryBudget")),
+                    r.string("optim.offload.dir"), r.bool("optim.offload.directIo"));
             return new OptimizerConfig(name, form, r.doubleValue("optim.momentum"), r.intValue("optim.nsSteps"),
                     r.doubleValue("optim.normuonBeta2"), r.doubleValue("optim.auonGamma"),
-                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"), state);
+                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"), state, offload);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }

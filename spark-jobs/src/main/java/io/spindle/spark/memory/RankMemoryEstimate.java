@@ -12,7 +12,8 @@ import java.util.Locale;
  * the setting to raise instead of being killed by the cluster manager halfway through a run.
  *
  * <p>The parts: parameters and gradients (float32 flat buffers), optimizer state at its largest
- * per-parameter size for the chosen {@code optim.state}, and the activations a step keeps for its
+ * per-parameter size for the chosen {@code optim.state} (with {@code optim.offload} the window of
+ * {@code memoryBudget} bytes instead: state and master weights stay on disk), and the activations a step keeps for its
  * backward pass and their gradients (per block and token about 20 model-width and 6 FFN-width
  * vectors, plus two T×T score matrices per head and sequence; then logits and their gradient),
  * with {@link #WORKSPACE_FACTOR} for the transient buffers of one operation. The coefficients were
@@ -30,8 +31,9 @@ public record RankMemoryEstimate(long parameterBytes, long gradientBytes, long o
         // tensor parallelism splits every matrix over parallel.tp ranks; activations are counted whole (an upper bound)
         long params = m.parameterCount() / Math.max(1, config.parallel().tp());
         long perRankBatch = Math.max(1, config.train().batch() / Math.max(1, config.parallel().dp()));
-        return new RankMemoryEstimate(4 * params, 4 * params, optimizerStateBytesPerParameter(config) * params,
-                activationBytes(m, perRankBatch, config.train().seq()));
+        long state = config.optim().offload().enabled() ? config.optim().offload().memoryBudget()
+                : optimizerStateBytesPerParameter(config) * params;
+        return new RankMemoryEstimate(4 * params, 4 * params, state, activationBytes(m, perRankBatch, config.train().seq()));
     }
 
     /** Dense AdamW/LAMB keep two float32 moments (the Muon family at most that); COAT one FP8 byte each plus group scales. */

@@ -75,7 +75,6 @@ public final class RankRun {
         ValidationBatches validation = new ValidationBatches(data.validation(), train.seq(), train.batch(),
                 train.evalBatches());
         TransformerLM model = new TransformerLM(config.model(), train.seed(), tensorParallel.layout());
-        Optimizer optimizer = Optimizers.create(config.optim(), train);
         WarmupCosine schedule = new WarmupCosine(train.lr(), train.warmupSteps(), train.steps(), train.minLr());
         HadoopCheckpointStorage storage = new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf);
         Optional<CheckpointContent> resume = new CheckpointCatalog(storage).loadLatestValid(warning -> {
@@ -93,9 +92,12 @@ public final class RankRun {
             ModelState.load(model.parameters(),
                     CheckpointModels.find(config.run().initFrom(), hadoopConf, System.err).content().model());
         }
-        RankTrainer trainer = new RankTrainer(train, model, optimizer, schedule, sampler, validation, writer, metrics,
-                new RunIdentity(config.resolvedText(), dp, config.parallel().tp()), train.batch() / dp, dataParallel,
-                tensorParallel);
-        return trainer.run(resume);
+        // Built last and closed here: with optim.offload it owns scratch files and an off-heap window.
+        try (Optimizer optimizer = Optimizers.create(config.optim(), train)) {
+            RankTrainer trainer = new RankTrainer(train, model, optimizer, schedule, sampler, validation, writer,
+                    metrics, new RunIdentity(config.resolvedText(), dp, config.parallel().tp()), train.batch() / dp,
+                    dataParallel, tensorParallel);
+            return trainer.run(resume);
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.spindle.parallel.comm.WirePrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.spindle.optim.offload.OffloadConfig;
 import io.spindle.optim.state.StateFormat;
 
 import java.io.File;
@@ -234,6 +235,18 @@ class ConfigLoaderTest {
         String msg = error("optim.state = fp4");
         assertTrue(msg.contains("optim.state") && msg.contains("coat"), msg);
         assertTrue(error("optim.coatGroupSize = 0").contains("optim.coatGroupSize"));
+    }
+
+    @Test
+    void offloadIsOffByDefaultAndTakesABudgetAndADirectory() throws IOException {
+        SpindleConfig off = ConfigLoader.load(write("optim { name = adamw }"), List.of());
+        assertEquals(false, off.optim().offload().enabled());
+        SpindleConfig c = ConfigLoader.load(write("optim.offload { enabled = true, memoryBudget = 64m, dir = /scratch }"),
+                List.of());
+        assertEquals(OffloadConfig.of(64L << 20, "/scratch"), c.optim().offload());
+        String msg = error("optim.offload.memoryBudget = lots");
+        assertTrue(msg.contains("optim.offload.memoryBudget") && msg.contains("256m"), msg);
+        assertTrue(error("optim.offload.memoryBudget = 100").contains("optim.offload.memoryBudget"));
     }
 
     @Test
