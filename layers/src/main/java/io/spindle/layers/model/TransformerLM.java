@@ -288,10 +288,6 @@ public final class TransformerLM {
                     + " sequences, got " + tokens.length);
         }
         int seq = tokens.length / batch;
-        if (generation.positions + seq > config.maxSeq()) {
-            throw new IllegalArgumentException("prefill of " + seq + " tokens after " + generation.positions
-                    + " exceeds model.maxSeq=" + config.maxSeq() + "; shorten the prompt");
-        }
         readyForBackward = false;
         INDArray x = embed.forward(tokens).dup();
         for (int i = 0; i < blocks.length; i++) x = blocks[i].prefill(x, batch, seq, generation.states[i]);
