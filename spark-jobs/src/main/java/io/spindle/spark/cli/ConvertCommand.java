@@ -104,14 +104,6 @@ public final class ConvertCommand implements Callable<Integer> {
             throw new ConfigException("--transform pca needs calibration data, but the validation split of "
                     + config.data().prepared() + " holds no batch of " + config.train().batch() + " x " + seq + " tokens");
         }
-        int per = batches.tokensPerBatch();
-        int[] tokens = new int[count * per];
-        int[] inputs = new int[per];
-        int[] targets = new int[per];
-        for (int b = 0; b < count; b++) {
-            batches.fill(b, inputs, targets);
-            System.arraycopy(inputs, 0, tokens, b * per, per);
-        }
-        return tokens;
+        return batches.inputs(0, count);
     }
 }
