@@ -81,7 +81,7 @@ public final class LatentAttentionCore {
         this.kRope = kRope;
         this.batch = batch;
         this.seq = seq;
-        this.block = Math.max(1, CausalAttentionCore.queryBlock(seq, shardWidth * heads));
+        this.block = queryBlock(seq, heads, Math.max(shardWidth, ropeDim));
         probs = Buffers.reuse(probs, (long) batch * shards, (long) seq * heads, seq);
         ctx = Buffers.reuse(ctx, rows, (long) heads * latent);
         FloatBuffer p = Buffers.floats(probs);
@@ -175,6 +175,17 @@ public final class LatentAttentionCore {
                         qRope, qRope.offset() + rRows, ropeDim, shard == 0 ? beta : 1f, dkRope, dkRope.offset() + k0, ropeDim);
             }
         }
+    }
+
+    /**
+     * Positions per query block: each block's products are (positions·heads) × keys × width, kept
+     * at most 65536·4 multiply-adds, below which OpenBLAS stays on the calling thread (as
+     * {@link CausalAttentionCore#queryBlock} explains, its threads would only compete with the
+     * per-sequence parallelism here).
+     */
+    static int queryBlock(int seq, int heads, int width) {
+        int fit = (65_536 * 4) / Math.max(1, seq * heads * width);
+        return Math.max(1, Math.min(seq, fit));
     }
 
     public INDArray dqLat() { return dqLat; }
