@@ -71,8 +71,8 @@ public final class TplaDifference {
             double tplaLoss = loss(sliced, batches, calibrationBatches, evalBatches, seq, batch);
             double logitDiff = meanLogitDifference(mla, sliced, batches, calibrationBatches, evalBatches, seq, batch);
             System.out.printf(Locale.ROOT, "RESULT tpla transform=%s T=%d mla_val_loss=%.4f tpla_val_loss=%.4f delta=%+.4f"
-                    + " mean_abs_logit_diff=%.4f%n", kind.name().toLowerCase(Locale.ROOT), tp, mlaLoss, tplaLoss,
-                    tplaLoss - mlaLoss, logitDiff);
+                    + " mean_abs_logit_diff=%.4f slice0_energy=%.3f%n", kind.name().toLowerCase(Locale.ROOT), tp, mlaLoss,
+                    tplaLoss, tplaLoss - mlaLoss, logitDiff, firstSliceEnergy(mla, batches, calibrationBatches, seq, batch, tp));
         }
         BenchEnvironment.print();
     }
@@ -101,6 +101,23 @@ public final class TplaDifference {
             n += diff.length();
         }
         return sum / n;
+    }
+
+    /** Share of the latents' squared norm (all MLA blocks, one eval batch) in the first of the T slices. */
+    private static double firstSliceEnergy(TransformerLM model, ValidationBatches batches, int index, int seq, int batch, int tp) {
+        model.forwardLogits(batches.inputs(index, 1), batch, seq);
+        double first = 0;
+        double all = 0;
+        for (int l = 0; l < model.config().layers(); l++) {
+            if (!(model.mixer(l) instanceof io.spindle.layers.mla.MultiHeadLatentAttention attn)) continue;
+            INDArray c = attn.latent();
+            long slice = c.size(1) / tp;
+            first += c.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, slice))
+                    .norm2Number().doubleValue() * c.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(0, slice)).norm2Number().doubleValue();
+            all += Math.pow(c.norm2Number().doubleValue(), 2);
+        }
+        return first / all;
     }
 
     private static int option(String[] args, String name, int fallback) {

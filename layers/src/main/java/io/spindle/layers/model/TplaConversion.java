@@ -61,7 +61,7 @@ public final class TplaConversion {
         model.forwardLogits(calibration, batch, seq);
         List<INDArray> axes = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
-            axes.add(model.block(l).mixer() instanceof MultiHeadLatentAttention attn
+            axes.add(model.mixer(l) instanceof MultiHeadLatentAttention attn
                     ? LatentTransform.pca(List.of(attn.latent().dup())) : null);
         }
         return axes;

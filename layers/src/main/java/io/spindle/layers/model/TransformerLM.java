@@ -84,6 +84,9 @@ public final class TransformerLM {
     /** Block {@code layer} (conversions read its layers' activations). */
     TransformerBlock block(int layer) { return blocks[layer]; }
 
+    /** The sequence mixer of block {@code layer} (its last activations, e.g. an MLA latent, for analysis). */
+    public io.spindle.layers.ssm.RecurrentMixer mixer(int layer) { return blocks[layer].mixer(); }
+
     /** MatFormer: the trained FFN widths; fails for other models. */
     public Granularities ffnGranularities() {
         if (granularities == null) throw new IllegalStateException("model." + config.flavor() + " is not a MatFormer (model.matformer.divisors is empty)");
