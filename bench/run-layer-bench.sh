@@ -16,5 +16,6 @@ mvn -o -B -q -pl bench -am -Dmaven.test.skip=true package dependency:build-class
     -Dmdep.outputFile=target/classpath.txt
 CP="$ROOT/bench/target/spindle-bench-0.1.0-SNAPSHOT.jar:$(cat "$ROOT/bench/target/classpath.txt")"
 echo "== $(date -u +%FT%TZ) revision $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes') uptime:$(uptime)"
-java -Xmx4g -cp "$CP" "io.spindle.bench.$CLASS" "$@"
+# Arrow (token shards) reads direct buffers: benchmarks that load a run's data need java.nio opened
+java -Xmx4g --add-opens=java.base/java.nio=ALL-UNNAMED -cp "$CP" "io.spindle.bench.$CLASS" "$@"
 echo "== uptime after:$(uptime)"

@@ -55,4 +55,17 @@ public final class ValidationBatches {
             System.arraycopy(tokens, start + 1, targets, row * seq, seq);
         }
     }
+
+    /** The inputs of batches {@code from .. from+count-1}, end to end: {@code count * batch} sequences (calibration data). */
+    public int[] inputs(int from, int count) {
+        int perBatch = batch * seq;
+        int[] out = new int[count * perBatch];
+        int[] inputs = new int[perBatch];
+        int[] targets = new int[perBatch];
+        for (int b = 0; b < count; b++) {
+            fill(from + b, inputs, targets);
+            System.arraycopy(inputs, 0, out, b * perBatch, perBatch);
+        }
+        return out;
+    }
 }

@@ -47,23 +47,32 @@ public final class RotaryEmbedding {
         if (seq > maxSeq) {
             throw new IllegalArgumentException("sequence length " + seq + " exceeds RoPE table size " + maxSeq);
         }
-        float sign = inverse ? -1f : 1f;
         Parallel.forRange(rows, 256, (chunk, from, to) -> {
-            for (int r = from; r < to; r++) {
-                int table = (r % seq) * half;
-                int row = offset + r * ld;
-                for (int h = 0; h < heads; h++) {
-                    int base = row + h * headDim;
-                    for (int i = 0; i < half; i++) {
-                        float c = cos[table + i];
-                        float s = sign * sin[table + i];
-                        float x1 = buf.get(base + i);
-                        float x2 = buf.get(base + half + i);
-                        buf.put(base + i, x1 * c - x2 * s);
-                        buf.put(base + half + i, x1 * s + x2 * c);
-                    }
-                }
-            }
+            for (int r = from; r < to; r++) rotateRow(buf, offset + r * ld, heads, r % seq, inverse);
         });
+    }
+
+    /**
+     * Rotates, in place, the {@code heads} heads of one row starting at {@code offset}, all at
+     * position {@code position} (a decoding step's new token).
+     */
+    public void rotateRow(FloatBuffer buf, int offset, int heads, int position, boolean inverse) {
+        if (position < 0 || position >= maxSeq) {
+            throw new IllegalArgumentException("position " + position + " is outside the RoPE table of " + maxSeq
+                    + " positions (model.maxSeq)");
+        }
+        float sign = inverse ? -1f : 1f;
+        int table = position * half;
+        for (int h = 0; h < heads; h++) {
+            int base = offset + h * headDim;
+            for (int i = 0; i < half; i++) {
+                float c = cos[table + i];
+                float s = sign * sin[table + i];
+                float x1 = buf.get(base + i);
+                float x2 = buf.get(base + half + i);
+                buf.put(base + i, x1 * c - x2 * s);
+                buf.put(base + half + i, x1 * s + x2 * c);
+            }
+        }
     }
 }

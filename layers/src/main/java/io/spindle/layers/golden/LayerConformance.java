@@ -41,6 +41,8 @@ public final class LayerConformance {
             case "colm-attention" -> NestedLayerCases.chainAttention(c, false);
             case "colm-air-attention" -> NestedLayerCases.chainAttention(c, true);
             case "masa" -> NestedLayerCases.masa(c);
+            case "mla" -> LatentCases.mla(c);
+            case "tpla" -> LatentCases.tpla(c);
             default -> throw new UnsupportedCaseException("layer '" + c.layer() + "' is not implemented in this build");
         };
     }

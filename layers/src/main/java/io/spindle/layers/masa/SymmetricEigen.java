@@ -6,15 +6,15 @@ package io.spindle.layers.masa;
  * is exact to rounding, needs no native LAPACK call and gives orthonormal eigenvectors even for
  * repeated eigenvalues.
  */
-final class SymmetricEigen {
+public final class SymmetricEigen {
     private static final int MAX_SWEEPS = 100;
 
     /** Eigenvalues in descending order and the matching unit eigenvectors as columns. */
-    record Result(double[] values, double[][] vectors) {}
+    public record Result(double[] values, double[][] vectors) {}
 
     private SymmetricEigen() {}
 
-    static Result decompose(double[][] symmetric) {
+    public static Result decompose(double[][] symmetric) {
         int n = symmetric.length;
         double[][] a = new double[n][];
         for (int i = 0; i < n; i++) {

@@ -13,6 +13,7 @@ import io.spindle.layers.kan.GrKanFfn;
 import io.spindle.layers.masa.AttentionDictionaries;
 import io.spindle.layers.masa.MasaAttention;
 import io.spindle.layers.matformer.MatFormerFFN;
+import io.spindle.layers.mla.MultiHeadLatentAttention;
 import io.spindle.layers.norm.RMSNorm;
 import io.spindle.layers.ssm.MambaMixer;
 import io.spindle.layers.ssm.RecurrentMixer;
@@ -25,8 +26,9 @@ import io.spindle.layers.ssm.S4DMixer;
  * {@code .attn.wq…}, {@code .ffn_norm.weight}, {@code .ffn.w1…}); state-space blocks hold
  * {@code .mamba.*} or {@code .s4d.*} instead of {@code .attn.*}, CoLM's chain layers add
  * {@code .chain<j>}, and MASA blocks hold no attention matrices (they read the shared
- * {@code masa.*} dictionaries). Attention of any kind is wrapped in {@link WindowedAttention} so
- * every block can generate token by token.
+ * {@code masa.*} dictionaries); MLA blocks hold {@code .attn.wq, wdkv, kv_norm.weight, wuk, wuv,
+ * wo, wq_rope, wk_rope}. Dense attention is wrapped in {@link WindowedAttention} so every block
+ * can generate token by token; MLA decodes from its own KV-latent cache.
  */
 final class BlockFactory {
     /** S4D's state size N as a model mixer (the S4D paper's default). */
@@ -61,7 +63,10 @@ final class BlockFactory {
         Initializer init = TransformerBlock.init(c);
         Initializer outputInit = TransformerBlock.outputInit(c);
         return switch (c.mixer(layer)) {
-            case "attention" -> new WindowedAttention(masa != null
+            case "attention" -> c.variant().mla().enabled()
+                    ? new MultiHeadLatentAttention(params, prefix + ".attn", c.variant().mla().shape(d, c.heads()), true,
+                            c.normEps(), c.maxSeq(), c.ropeBase(), init, outputInit)
+                    : new WindowedAttention(masa != null
                     ? new MasaAttention(masa, layer, c.heads(), c.maxSeq(), c.ropeBase())
                     : new CausalSelfAttention(params, prefix + ".attn", d, c.heads(), c.maxSeq(), c.ropeBase(), init,
                             outputInit), d, c.maxSeq());

@@ -4,6 +4,8 @@ import io.spindle.layers.core.Buffers;
 import io.spindle.layers.core.FeedForward;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.mla.LatentReduction;
+import io.spindle.layers.mla.MultiHeadLatentAttention;
 import io.spindle.layers.norm.RMSNorm;
 import io.spindle.layers.ssm.RecurrentMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -87,6 +89,21 @@ public final class TransformerBlock {
      */
     RecurrentMixer.State startGeneration(int batch, int window) {
         return mixer instanceof WindowedAttention attention ? attention.start(batch, window) : mixer.start(batch);
+    }
+
+    /**
+     * A generation state whose MLA mixer caches TPLA shards {@code [first, first + count)} of
+     * {@code shards} and sums its partials through {@code reduction}; other mixers start as usual.
+     */
+    RecurrentMixer.State startLatentShards(int batch, int window, int shards, int first, int count, LatentReduction reduction) {
+        return mixer instanceof MultiHeadLatentAttention mla ? mla.startShards(batch, shards, first, count, reduction)
+                : startGeneration(batch, window);
+    }
+
+    /** A prompt of {@code seq} tokens per sequence: x [batch*seq, dModel] → a new array of the same shape; advances state. */
+    INDArray prefill(INDArray x, int batch, int seq, RecurrentMixer.State state) {
+        INDArray hPrompt = x.add(mixer.prefill(attnNorm.forward(x), batch, seq, state));
+        return hPrompt.add(ffn.forward(ffnNorm.forward(hPrompt)));
     }
 
     /** One token per sequence: x [batch, dModel] → a new [batch, dModel] array; advances state. */

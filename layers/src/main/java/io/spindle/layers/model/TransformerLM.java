@@ -14,6 +14,7 @@ import io.spindle.layers.masa.AttentionDictionaries;
 import io.spindle.layers.matformer.Granularities;
 import io.spindle.layers.matformer.JointTraining;
 import io.spindle.layers.matformer.MatFormerFFN;
+import io.spindle.layers.mla.LatentReduction;
 import io.spindle.layers.ssm.RecurrentMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -96,6 +97,12 @@ public final class TransformerLM {
     public ModelConfig config() { return config; }
 
     public ParameterSet parameters() { return params; }
+
+    /** Block {@code layer} (conversions read its layers' activations). */
+    TransformerBlock block(int layer) { return blocks[layer]; }
+
+    /** The sequence mixer of block {@code layer} (its last activations, e.g. an MLA latent, for analysis). */
+    public io.spindle.layers.ssm.RecurrentMixer mixer(int layer) { return blocks[layer].mixer(); }
 
     /** MatFormer: the trained FFN widths; fails for other models. */
     public Granularities ffnGranularities() {
@@ -251,10 +258,28 @@ public final class TransformerLM {
         return new Generation(batch, states);
     }
 
+    /**
+     * As {@link #startGeneration}, for decoding an MLA model in TPLA form: each MLA block caches
+     * only latent shards {@code [first, first + count)} of {@code shards} (one tensor-parallel
+     * rank's 1/T with count = 1; all of them for the single-device TPLA form) and sums its partial
+     * outputs with the other shard holders' through {@code reduction}.
+     */
+    public Generation startLatentGeneration(int batch, int window, int shards, int first, int count, LatentReduction reduction) {
+        if (!config.variant().mla().enabled()) {
+            throw new IllegalStateException("TPLA decoding needs an MLA model (model.attention=mla)");
+        }
+        if (batch <= 0) throw new IllegalArgumentException("batch=" + batch + " must be positive");
+        RecurrentMixer.State[] states = new RecurrentMixer.State[blocks.length];
+        for (int i = 0; i < blocks.length; i++) states[i] = blocks[i].startLatentShards(batch, window, shards, first, count, reduction);
+        readyForBackward = false;
+        return new Generation(batch, states);
+    }
+
     /** The state of a generation: one mixer state per block. */
     public static final class Generation {
         private final int batch;
         private final RecurrentMixer.State[] states;
+        private int positions;
 
         private Generation(int batch, RecurrentMixer.State[] states) {
             this.batch = batch;
@@ -262,6 +287,34 @@ public final class TransformerLM {
         }
 
         public int batch() { return batch; }
+
+        /** Tokens fed per sequence so far (an MLA cache holds at most model.maxSeq). */
+        public int positions() { return positions; }
+
+        /** The mixer state of block {@code layer}. */
+        public RecurrentMixer.State state(int layer) { return states[layer]; }
+    }
+
+    /**
+     * Feeds a prompt of {@code tokens.length / batch} tokens per sequence (sequence-major) at once,
+     * each mixer in its sequence form (MLA's full forward fills its KV-latent cache, as the TPLA
+     * paper prefills in MLA form), and returns the next-token logits after the last one,
+     * [batch, vocab], a new array; advances {@code generation}.
+     */
+    public INDArray prefill(int[] tokens, Generation generation) {
+        int batch = generation.batch;
+        if (tokens.length == 0 || tokens.length % batch != 0) {
+            throw new IllegalArgumentException("prefill needs the same number (> 0) of tokens for each of " + batch
+                    + " sequences, got " + tokens.length);
+        }
+        int seq = tokens.length / batch;
+        readyForBackward = false;
+        INDArray x = embed.forward(tokens).dup();
+        for (int i = 0; i < blocks.length; i++) x = blocks[i].prefill(x, batch, seq, generation.states[i]);
+        generation.positions += seq;
+        INDArray last = Buffers.zeros(batch, config.dModel());
+        for (int b = 0; b < batch; b++) last.putRow(b, x.getRow((long) b * seq + seq - 1));
+        return headLogits(finalNorm.forward(last)).dup();
     }
 
     /**
@@ -277,6 +330,7 @@ public final class TransformerLM {
         readyForBackward = false;
         INDArray x = embed.forward(tokens).dup();
         for (int i = 0; i < blocks.length; i++) x = blocks[i].step(x, generation.states[i]);
+        generation.positions++;
         return headLogits(finalNorm.forward(x)).dup();
     }
 

@@ -18,6 +18,13 @@ final class VariantChecks {
             throw new IllegalArgumentException("model.masa.atoms=" + v.masa().atoms() + " exceeds model.layers=" + layers
                     + "; more atoms than layers shares nothing (the paper uses about layers/3)");
         }
+        if (v.mla().enabled()) {
+            try {
+                v.mla().shape(dModel, heads).withShards(v.mla().tplaShards()); // decoding's T must divide the latent too
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model.attention=mla: " + e.getMessage(), e);
+            }
+        }
         if (v.colm().enabled()) {
             Chains chains = v.colm().residual();
             if (chains.total() != dModel) {

@@ -45,6 +45,8 @@ public final class RMSNorm implements FeedForward {
 
     public Parameter gain() { return gain; }
 
+    public double eps() { return eps; }
+
     /** x: [rows, dim] → y: [rows, dim], owned by this layer; x is kept for backward. */
     @Override
     public INDArray forward(INDArray x) {

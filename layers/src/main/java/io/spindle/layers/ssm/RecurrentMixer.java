@@ -1,5 +1,6 @@
 package io.spindle.layers.ssm;
 
+import io.spindle.layers.core.Buffers;
 import io.spindle.layers.core.SequenceMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -20,4 +21,22 @@ public interface RecurrentMixer extends SequenceMixer {
 
     /** x: [batch, dModel], one new token per sequence → y: [batch, dModel], owned by the layer; advances state. */
     INDArray step(INDArray x, State state);
+
+    /**
+     * Feeds a whole prompt, x: [batch*seq, dModel] (sequence-major), into {@code state} and
+     * returns the outputs at every position, a new array. By default one {@link #step} per
+     * position; a mixer with a faster sequence form overrides it (MLA runs its full forward and
+     * caches the latents).
+     */
+    default INDArray prefill(INDArray x, int batch, int seq, State state) {
+        long width = x.size(1);
+        INDArray y = Buffers.zeros((long) batch * seq, width);
+        for (int t = 0; t < seq; t++) {
+            INDArray rows = Buffers.zeros(batch, width);
+            for (int b = 0; b < batch; b++) rows.putRow(b, x.getRow((long) b * seq + t));
+            INDArray out = step(rows, state);
+            for (int b = 0; b < batch; b++) y.putRow((long) b * seq + t, out.getRow(b));
+        }
+        return y;
+    }
 }

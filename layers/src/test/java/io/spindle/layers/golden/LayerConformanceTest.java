@@ -89,9 +89,9 @@ class LayerConformanceTest {
 
     @Test
     void unknownLayerIsReportedAsNotImplemented() {
-        LayerCase c = new LayerCase("mla", "", Map.of(), Map.of(), Map.of(), Map.of());
+        LayerCase c = new LayerCase("gla", "", Map.of(), Map.of(), Map.of(), Map.of());
         UnsupportedCaseException e = assertThrows(UnsupportedCaseException.class, () -> LayerConformance.evaluate(c));
-        assertEquals("layer 'mla' is not implemented in this build", e.getMessage());
+        assertEquals("layer 'gla' is not implemented in this build", e.getMessage());
     }
 
     @Test

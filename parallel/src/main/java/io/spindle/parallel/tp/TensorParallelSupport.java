@@ -53,6 +53,7 @@ public final class TensorParallelSupport {
         String variant = model.variant().matformer().enabled() ? "model.matformer (nested FFN widths)"
                 : model.variant().colm().enabled() ? "model.colm (chained layers)"
                 : model.variant().masa().enabled() ? "model.masa (shared attention atoms)"
+                : model.variant().mla().enabled() ? "model.attention=mla (latent attention; TPLA decoding: spindle convert --to tpla)"
                 : model.hasRecurrentMixers() ? "model.mixers=" + model.mixers() + " (Mamba/S4D blocks)"
                 : model.ffn().equals("swiglu") ? null : "model.ffn=" + model.ffn();
         if (variant != null) {

@@ -4,11 +4,15 @@ import io.spindle.layers.chain.ChainOptions;
 import io.spindle.layers.masa.MasaOptions;
 import io.spindle.layers.matformer.JointTraining;
 import io.spindle.layers.matformer.MatFormerOptions;
+import io.spindle.layers.mla.MlaOptions;
 import io.spindle.layers.model.ModelVariant;
 
 import java.util.Locale;
 
-/** Reads {@code model.ffnHiddenPerLayer}, {@code model.matformer.*}, {@code model.colm.*} and {@code model.masa.*}. */
+/**
+ * Reads {@code model.ffnHiddenPerLayer}, {@code model.matformer.*}, {@code model.colm.*},
+ * {@code model.masa.*}, {@code model.attention} and {@code model.mla.*}.
+ */
 final class ModelVariantReader {
     private ModelVariantReader() {}
 
@@ -18,7 +22,11 @@ final class ModelVariantReader {
         ChainOptions colm = new ChainOptions(r.intList("model.colm.chains"), r.bool("model.colm.air"),
                 mode(r, "model.colm.prefixMode"), r.doubleList("model.colm.prefixWeights"));
         MasaOptions masa = new MasaOptions(r.intValue("model.masa.atoms"));
-        return new ModelVariant(r.intList("model.ffnHiddenPerLayer"), matformer, colm, masa);
+        boolean mla = r.oneOf("model.attention", "mha", "mla").equals("mla");
+        MlaOptions latent = new MlaOptions(mla, r.intValue("model.mla.latent"), r.intValue("model.mla.headDim"),
+                r.intValue("model.mla.ropeDim"), r.positiveInt("model.mla.tplaShards"),
+                MlaOptions.Form.valueOf(r.oneOf("model.mla.sequenceForm", "mla", "tpla").toUpperCase(Locale.ROOT)));
+        return new ModelVariant(r.intList("model.ffnHiddenPerLayer"), matformer, colm, masa, latent);
     }
 
     private static JointTraining.Mode mode(TypedReader r, String key) {

@@ -3,6 +3,7 @@ package io.spindle.spark.generate;
 import io.spindle.data.tokenizer.ByteTokenizer;
 import io.spindle.layers.core.Buffers;
 import io.spindle.layers.model.TransformerLM;
+import io.spindle.parallel.tpla.TplaDecoder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -13,7 +14,9 @@ import java.util.SplittableRandom;
  * Samples text from a byte-level model: temperature and top-k sampling, one token at a time.
  * An attention-only model re-reads the last {@code context} tokens for each (no KV cache: at the
  * sizes Spindle trains on one machine this is milliseconds per token); a model with state-space
- * blocks (Mamba, S4D) advances their recurrent states instead. Deterministic for a given seed.
+ * blocks (Mamba, S4D) advances their recurrent states instead, and an MLA model decodes from its
+ * KV-latent caches, over model.mla.tplaShards tensor-parallel ranks in TPLA form when that is
+ * more than 1 ({@link TplaDecoder}). Deterministic for a given seed.
  */
 public final class TextGenerator {
     private final TransformerLM model;
@@ -35,7 +38,18 @@ public final class TextGenerator {
         int length = promptIds.length;
         if (length == 0) ids[length++] = ByteTokenizer.END_OF_TEXT; // start as at a document boundary
         SplittableRandom random = new SplittableRandom(seed);
-        if (model.config().hasRecurrentMixers()) return recurrent(ids, length, tokens, temperature, topK, random);
+        int tplaRanks = model.config().variant().mla().tplaShards();
+        if (model.config().variant().mla().enabled() && tplaRanks > 1) {
+            int[] sampled = new TplaDecoder(model, tplaRanks).generate(Arrays.copyOf(ids, length), ids.length - length, context, logits -> {
+                int next = sample(logits, 0, temperature, topK, random);
+                return next == ByteTokenizer.END_OF_TEXT ? -1 : next;
+            }).tokens();
+            System.arraycopy(sampled, 0, ids, length, sampled.length);
+            return tokenizer.decode(Arrays.copyOf(ids, length + sampled.length));
+        }
+        if (model.config().hasRecurrentMixers() || model.config().variant().mla().enabled()) {
+            return recurrent(ids, length, tokens, temperature, topK, random);
+        }
         int produced = 0;
         while (produced < tokens && length < ids.length) {
             int from = Math.max(0, length - context);
@@ -50,21 +64,28 @@ public final class TextGenerator {
     }
 
     /**
-     * Generation through the state-space blocks' recurrent states: the prompt is fed one token at a
-     * time, then each sampled token; O(1) per token in those blocks (attention blocks re-run over
-     * their last {@code context} inputs).
+     * Generation through the mixers' states: the prompt is prefilled, then each sampled token fed;
+     * O(1) per token in state-space blocks (dense attention blocks re-run over their last
+     * {@code context} inputs). MLA caches hold {@code context} positions; when they are full,
+     * generation starts over from the recent half.
      */
     private String recurrent(int[] ids, int length, int tokens, double temperature, int topK, SplittableRandom random) {
+        boolean cacheLimited = model.config().variant().mla().enabled();
         TransformerLM.Generation generation = model.startGeneration(1, context);
-        INDArray logits = null;
-        for (int i = 0; i < length; i++) logits = model.nextLogits(new int[] {ids[i]}, generation);
+        int from = cacheLimited ? Math.max(0, length - context) : 0;
+        INDArray logits = model.prefill(Arrays.copyOfRange(ids, from, length), generation);
         int produced = 0;
         while (produced < tokens && length < ids.length) {
             int next = sample(logits, 0, temperature, topK, random);
             if (next == ByteTokenizer.END_OF_TEXT) break;
             ids[length++] = next;
             produced++;
-            logits = model.nextLogits(new int[] {next}, generation);
+            if (cacheLimited && generation.positions() == context) {
+                generation = model.startGeneration(1, context);
+                logits = model.prefill(Arrays.copyOfRange(ids, length - context / 2, length), generation);
+            } else {
+                logits = model.nextLogits(new int[] {next}, generation);
+            }
         }
         return tokenizer.decode(Arrays.copyOf(ids, length));
     }

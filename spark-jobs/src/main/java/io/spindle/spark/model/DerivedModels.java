@@ -1,5 +1,6 @@
 package io.spindle.spark.model;
 
+import io.spindle.layers.mla.MlaOptions;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.SubModel;
 import io.spindle.parallel.checkpoint.CheckpointContent;
@@ -22,7 +23,7 @@ import java.util.stream.Collectors;
 
 /**
  * Writes a model derived from a checkpoint (a MatFormer sub-model, a CoLM prefix or grown CoLM,
- * a MASA conversion) as a run directory of its own: {@code config.resolved.conf} and
+ * a MASA or TPLA conversion) as a run directory of its own: {@code config.resolved.conf} and
  * {@code checkpoints/step-N/} holding the parameters (no optimizer state), so {@code spindle eval}
  * and {@code generate} take it as they take any run, and {@code train} can start from it with
  * {@code run.initFrom}. The new config is the source run's config with the model keys rewritten.
@@ -74,6 +75,13 @@ public final class DerivedModels {
         o.add("model.colm.air=" + m.variant().colm().air());
         o.add("model.colm.prefixWeights=" + list(m.variant().colm().prefixWeights()));
         o.add("model.masa.atoms=" + m.variant().masa().atoms());
+        MlaOptions mla = m.variant().mla();
+        o.add("model.attention=" + (mla.enabled() ? "mla" : "mha"));
+        o.add("model.mla.latent=" + mla.latent());
+        o.add("model.mla.headDim=" + mla.headDim());
+        o.add("model.mla.ropeDim=" + mla.ropeDim());
+        o.add("model.mla.tplaShards=" + mla.tplaShards());
+        o.add("model.mla.sequenceForm=" + mla.sequenceForm().key());
         return o;
     }
 

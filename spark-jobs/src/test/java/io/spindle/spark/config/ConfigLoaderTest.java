@@ -125,6 +125,10 @@ class ConfigLoaderTest {
         assertTrue(mamba.contains("model.mixers") && mamba.contains("parallel.tp=1"), mamba);
         String matformer = error("parallel.tp = 2\nmodel.matformer.divisors = [1, 2]");
         assertTrue(matformer.contains("model.matformer"), matformer);
+        String mla = error("parallel.tp = 2\nmodel.attention = mla");
+        assertTrue(mla.contains("model.attention=mla") && mla.contains("convert --to tpla"), mla);
+        String offload = error("parallel.tp = 2\noptim.offload.enabled = true");
+        assertTrue(offload.contains("optim.offload.enabled=true"), offload);
     }
 
     @Test

@@ -56,4 +56,24 @@ class ModelVariantReaderTest {
         assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.masa.atoms=9")))
                 .getMessage().contains("model.masa.atoms=9"));
     }
+
+    @Test
+    void mlaAndTplaConfigsBuildLatentAttention() {
+        ModelConfig mla = ConfigLoader.load(conf("mla.conf"), List.of()).model();
+        assertTrue(mla.variant().mla().enabled());
+        assertEquals(new io.spindle.layers.mla.LatentShape(128, 4, 32, 64, 16, 1), mla.variant().mla().shape(128, 4));
+        SpindleConfig tpla = ConfigLoader.load(conf("tpla.conf"), List.of());
+        assertEquals(2, tpla.model().variant().mla().tplaShards());
+        assertEquals(2, tpla.model().variant().mla().shape(128, 4).shards());
+        assertEquals(tpla.model(), ConfigLoader.fromText(tpla.resolvedText()).model());
+        File tiny = conf("tiny.conf");
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.mla.tplaShards=2")))
+                .getMessage().contains("set model.attention=mla"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(conf("masa.conf"), List.of("model.attention=mla")))
+                .getMessage().contains("model.attention=mla cannot be combined with model.masa"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(tiny, List.of("model.attention=gqa")))
+                .getMessage().contains("model.attention"));
+        assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.load(conf("mla.conf"), List.of("model.mla.ropeDim=3")))
+                .getMessage().contains("model.mla.ropeDim=3"));
+    }
 }

@@ -23,7 +23,19 @@ class TextGeneratorTest {
      */
     @Test
     void recurrentGenerationSamplesWhatFullRerunsSample() {
-        TransformerLM model = new TransformerLM(HYBRID, 7);
+        samplesWhatFullRerunsSample(new TransformerLM(HYBRID, 7));
+    }
+
+    /** An MLA model decodes from its KV-latent caches, prefilled with the prompt. */
+    @Test
+    void mlaGenerationFromTheCacheSamplesWhatFullRerunsSample() {
+        ModelConfig mla = new ModelConfig("mla", 258, 16, 2, 2, 32, 64, 10_000, 1e-5, 0.5).withVariant(
+                io.spindle.layers.model.ModelVariant.BASELINE.withMla(
+                        new io.spindle.layers.mla.MlaOptions(true, 16, 0, 4, 1, io.spindle.layers.mla.MlaOptions.Form.MLA)));
+        samplesWhatFullRerunsSample(new TransformerLM(mla, 7));
+    }
+
+    private static void samplesWhatFullRerunsSample(TransformerLM model) {
         String prompt = "Emma ";
         int tokens = 40;
         String recurrent = new TextGenerator(model, 64).generate(prompt, tokens, 1.0, 20, 11);

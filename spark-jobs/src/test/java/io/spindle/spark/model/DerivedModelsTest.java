@@ -109,4 +109,27 @@ class DerivedModelsTest {
         assertEquals(2, SpindleMain.execute("convert", dir.resolve("base").toString(), "--atoms", "2",
                 "--out", dir.resolve("masa").toString()), "an existing output run is refused");
     }
+
+    /** An MLA run converted to TPLA over 2 ranks: the same model in MLA form, TP decoding through generate. */
+    @Test
+    void convertsMlaToTplaAndGeneratesOverTheRanks() throws IOException {
+        TransformerLM source = checkpoint("mla", "model.attention = mla\nmodel.mla.latent = 64\nmodel.layers = 2");
+        assertEquals(0, SpindleMain.execute("convert", dir.resolve("mla").toString(), "--to", "tpla", "--tp", "2",
+                "--transform", "hadamard", "--out", dir.resolve("tpla").toString()));
+        TransformerLM tpla = load("tpla");
+        assertEquals(2, tpla.config().variant().mla().tplaShards());
+        assertTrue(maxDiff(source.forwardLogits(ids(), BATCH, SEQ), tpla.forwardLogits(ids(), BATCH, SEQ)) < 1e-4);
+        String text = new io.spindle.spark.generate.TextGenerator(tpla, 16).generate("Emma", 20, 1.0, 10, 3);
+        assertTrue(text.startsWith("Emma") && text.length() > 4, text);
+        assertEquals(text, new io.spindle.spark.generate.TextGenerator(tpla, 16).generate("Emma", 20, 1.0, 10, 3));
+        assertEquals(2, SpindleMain.execute("convert", dir.resolve("mla").toString(), "--to", "tpla", "--tp", "3",
+                "--out", dir.resolve("tpla3").toString()), "3 does not divide the latent 64");
+        assertEquals(2, SpindleMain.execute("convert", dir.resolve("mla").toString(), "--to", "tpla",
+                "--out", dir.resolve("tpla0").toString()), "--tp is required");
+        assertEquals(2, SpindleMain.execute("convert", dir.resolve("base2").toString(), "--to", "gla", "--tp", "2",
+                "--out", dir.resolve("x").toString()), "unknown form or missing run");
+        checkpoint("plain", "model.layers = 2");
+        assertEquals(2, SpindleMain.execute("convert", dir.resolve("plain").toString(), "--to", "tpla", "--tp", "2",
+                "--out", dir.resolve("plain-tpla").toString()), "a multi-head attention model has no latent");
+    }
 }
