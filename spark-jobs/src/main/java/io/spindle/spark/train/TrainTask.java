@@ -10,6 +10,7 @@ import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
@@ -32,6 +33,7 @@ import java.util.List;
 final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<TrainOutcome>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final int CONNECT_TIMEOUT_MS = 30_000;
+    private static final String SPARK_HADOOP = "spark.hadoop.";
 
     private final String resolvedConfig;
     private final String driverHost;
@@ -52,7 +54,7 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
         SpindleConfig config = ConfigLoader.fromText(resolvedConfig);
         // the block manager's host is the address this executor advertises to its peers
         String host = SparkEnv.get().blockManager().blockManagerId().host();
-        Configuration hadoopConf = new Configuration();
+        Configuration hadoopConf = hadoopConfiguration(SparkEnv.get().conf());
         TrainOutcome outcome;
         try (DataParallel dataParallel = joinDataParallelGroup(context, rank, host, config);
              MetricsClient metrics = rank == 0
@@ -72,6 +74,19 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
     }
 
     /**
+     * What the driver's {@code sc.hadoopConfiguration()} holds: the cluster's Hadoop defaults plus
+     * every {@code spark.hadoop.*} property (file system implementations, credentials, HDFS
+     * settings), so a rank reads and writes run.dir exactly as the driver does.
+     */
+    static Configuration hadoopConfiguration(SparkConf sparkConf) {
+        Configuration conf = new Configuration();
+        for (scala.Tuple2<String, String> kv : sparkConf.getAll()) {
+            if (kv._1().startsWith(SPARK_HADOOP)) conf.set(kv._1().substring(SPARK_HADOOP.length()), kv._2());
+        }
+        return conf;
+    }
+
+    /**
      * The DP ring (DESIGN.md, "Spark integration"): every rank opens its listener first, then
      * publishes host:port through the barrier's allGather, so no rank connects to a peer that is not
      * listening yet; the ring authenticates every link with the job secret. A lone rank needs no ring.
@@ -82,9 +97,8 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
         if (parallel.dp() == 1) {
             return new DataParallel(InProcessGroup.create(1).get(0), parallel.bucketBytes(), parallel.gradPrecision());
         }
-        ServerSocketChannel listener = ServerSocketChannel.open();
+        ServerSocketChannel listener = TcpRingCommunicator.listen(host);
         try {
-            listener.bind(new InetSocketAddress(0));
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
             String[] published = context.allGather(host + ":" + port);
             List<InetSocketAddress> peers = new ArrayList<>(published.length);
