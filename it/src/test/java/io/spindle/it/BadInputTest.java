@@ -53,6 +53,8 @@ class BadInputTest {
     /** A finished run (steps 2 and 4 checkpointed) that the checkpoint cases copy and damage. */
     static Path goodRun;
     static final Map<String, Long> MILLIS = new java.util.TreeMap<>();
+    /** The fix every refused checkpoint names. */
+    private static final String OTHER_CHECKPOINT = "pass the run directory to use its newest valid checkpoint";
 
     /** One bad input: how to make it, the command, what the message must name, where files may appear. */
     record Case(String name, Setup setup, List<String> mustMention, String mayCreateUnder) {
@@ -193,7 +195,7 @@ class BadInputTest {
                 bad("--set without =", c -> train(c, "--set", "train.steps"),
                         "--set train.steps is not key=value", "write e.g. --set train.steps=100"),
                 bad("unknown command", c -> List.of("trian"),
-                        "trian", "train"),
+                        "'trian'", "Did you mean: spindle train?"),
                 // --- data ---
                 bad("data source missing", c -> prepare(c.resolve("absent.txt"), c),
                         "absent.txt does not exist", "check the path"),
@@ -241,29 +243,29 @@ class BadInputTest {
                         },
                         "already holds checkpoints (newest: step 4)", "pass --resume"),
                 bad("checkpoint truncated", c -> List.of("eval", truncated(c).toString()),
-                        "model-00000.bin has", "(truncated or overwritten)"),
+                        "model-00000.bin has", "(truncated or overwritten)", OTHER_CHECKPOINT),
                 bad("checkpoint byte flipped", c -> List.of("eval", flipped(c).toString()),
-                        "model-00000.bin fails its CRC32C check"),
+                        "model-00000.bin fails its CRC32C check", OTHER_CHECKPOINT),
                 bad("checkpoint byte flipped (file system checksum)", c -> {
                             Path step = checkpointCopyWithHadoopChecksums(c);
                             TinyRun.flipByte(step.resolve("model-00000.bin"), 100);
                             return List.of("eval", step.toString());
                         },
-                        "model-00000.bin fails the file system's checksum"),
+                        "model-00000.bin fails the file system's checksum", OTHER_CHECKPOINT),
                 bad("checkpoint shard deleted", c -> {
                             Path step = checkpointCopy(c);
                             Files.delete(step.resolve("optimizer-00000.bin"));
                             return List.of("eval", step.toString());
                         },
-                        "shard file", "optimizer-00000.bin is missing"),
+                        "shard file", "optimizer-00000.bin is missing", OTHER_CHECKPOINT),
                 bad("checkpoint manifest not JSON", c -> {
                             Path step = checkpointCopy(c);
                             Files.writeString(step.resolve("manifest.json"), "{\"format\": ");
                             return List.of("eval", step.toString());
                         },
-                        "step-4/manifest.json is not a valid manifest"),
+                        "step-4/manifest.json is not a valid manifest", OTHER_CHECKPOINT),
                 bad("checkpoint file name with ..", c -> List.of("eval", escapingManifest(c).toString()),
-                        "../outside.bin", "not a plain file name inside the checkpoint directory"),
+                        "../outside.bin", "not a plain file name inside the checkpoint directory", OTHER_CHECKPOINT),
                 bad("eval of a missing run", c -> List.of("eval", c.resolve("nowhere").toString()),
                         "nowhere does not exist", "pass a run directory"),
                 bad("eval of a run without checkpoints", c -> {

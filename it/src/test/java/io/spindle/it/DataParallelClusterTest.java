@@ -337,6 +337,7 @@ class DataParallelClusterTest {
     }
 
     @Test
+    @Tag("badinput")
     void moreRanksThanTheClusterHasSlotsAreRefusedBeforeAnyWork() throws Exception {
         Path runDir = runDir("too-many-ranks");
         Submission run = submit("too-many-ranks", trainArgs(runDir.toUri().toString(),

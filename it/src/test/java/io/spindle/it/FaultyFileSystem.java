@@ -47,18 +47,37 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     }
 
     @Override
+    public boolean mkdirs(Path p) throws IOException {
+        refuseIfReadOnly(p);
+        return super.mkdirs(p);
+    }
+
+    @Override
     public boolean mkdirs(Path p, FsPermission permission) throws IOException {
-        if (fails(p) && mode.equals("readonly")) throw new IOException(p + ": Read-only file system");
+        refuseIfReadOnly(p);
         return super.mkdirs(p, permission);
+    }
+
+    @Override
+    public FSDataOutputStream create(Path p, boolean overwrite, int bufferSize, short replication, long blockSize,
+                                     Progressable progress) throws IOException {
+        refuseIfReadOnly(p);
+        return fillUp(p, super.create(p, overwrite, bufferSize, replication, blockSize, progress));
     }
 
     @Override
     public FSDataOutputStream create(Path p, FsPermission permission, boolean overwrite, int bufferSize,
                                      short replication, long blockSize, Progressable progress) throws IOException {
-        if (!fails(p)) return super.create(p, permission, overwrite, bufferSize, replication, blockSize, progress);
-        if (mode.equals("readonly")) throw new IOException(p + ": Read-only file system");
-        FSDataOutputStream real = super.create(p, permission, overwrite, bufferSize, replication, blockSize, progress);
-        return new FSDataOutputStream(new DiskFull(real), statistics);
+        refuseIfReadOnly(p);
+        return fillUp(p, super.create(p, permission, overwrite, bufferSize, replication, blockSize, progress));
+    }
+
+    private void refuseIfReadOnly(Path p) throws IOException {
+        if (fails(p) && mode.equals("readonly")) throw new IOException(p + ": Read-only file system");
+    }
+
+    private FSDataOutputStream fillUp(Path p, FSDataOutputStream real) throws IOException {
+        return fails(p) && mode.equals("enospc") ? new FSDataOutputStream(new DiskFull(real), statistics) : real;
     }
 
     /** Takes the first 4 KiB, then fails every write as a full disk does. */

@@ -188,13 +188,13 @@ class LocalFaultsTest {
     }
 
     /**
-     * The driver JVM (spark-submit of the -spark.jar on local[2]) is killed with SIGKILL once a
-     * checkpoint exists; {@code spindle train ... --resume} then continues from it and ends with the
+     * The driver JVM (spark-submit of the -spark.jar on local[2]) is frozen and killed with SIGKILL
+     * once the checkpoint of step 8 exists; {@code spindle train ... --resume} then continues from it and ends with the
      * parameters of an uninterrupted run.
      */
     @Test
     void aKilledDriverIsContinuedByResumeFromTheLastCheckpoint() throws Exception {
-        int steps = 200;
+        int steps = 24;
         Path uninterrupted = dir.resolve("driver-reference");
         List<String> common = List.of("--set", "spark.master=local[2]", "--set", "data.prepared="
                 + dir.resolve("prepared").toUri(), "--no-sample");
@@ -222,7 +222,10 @@ class LocalFaultsTest {
                 if (System.currentTimeMillis() > deadline) fail("no checkpoint of step 8 in 3 minutes");
                 Thread.sleep(2);
             }
-            driver.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+            // freeze it at once (steps take milliseconds), then SIGKILL: no shutdown hook, no cleanup
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(driver.pid())).start();
+            assertTrue(stop.waitFor(10, TimeUnit.SECONDS) && stop.exitValue() == 0, "kill -STOP");
+            driver.destroyForcibly();
             assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
         } finally {
             if (driver.isAlive()) driver.destroyForcibly();

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -32,6 +33,13 @@ final class MetricsLog implements AutoCloseable {
     MetricsLog(String uri, Configuration hadoopConf) throws IOException {
         Path path = new Path(uri);
         FileSystem fs = path.getFileSystem(hadoopConf);
+        if (fs instanceof ChecksumFileSystem checksummed) {
+            // The local file system holds back up to a 512-byte checksum chunk until close, so the rows a
+            // killed driver wrote last would be lost. metrics.jsonl is a log, not verified data: write it
+            // unchecksummed, each line reaching the OS when it is flushed (and drop a stale .crc).
+            checksummed.getRawFileSystem().delete(checksummed.getChecksumFile(path), false);
+            fs = checksummed.getRawFileSystem();
+        }
         byte[] earlier = new byte[0];
         if (fs.exists(path)) {
             // Not every FileSystem supports append (the checksummed local one does not), so a
