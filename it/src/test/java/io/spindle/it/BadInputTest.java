@@ -195,7 +195,7 @@ class BadInputTest {
                 bad("--set without =", c -> train(c, "--set", "train.steps"),
                         "--set train.steps is not key=value", "write e.g. --set train.steps=100"),
                 bad("unknown command", c -> List.of("trian"),
-                        "'trian'", "Did you mean: spindle train?"),
+                        "'trian'", "Did you mean: spindle train"),
                 // --- data ---
                 bad("data source missing", c -> prepare(c.resolve("absent.txt"), c),
                         "absent.txt does not exist", "check the path"),

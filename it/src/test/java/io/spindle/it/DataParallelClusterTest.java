@@ -304,9 +304,13 @@ class DataParallelClusterTest {
     void aStalledRankFailsTheJobWithinTheTimeoutNamingRankAndHost() throws Exception {
         int timeoutSeconds = 5;
         Path runDir = runDir("stalled");
+        // parallel.timeoutSeconds also bounds the wait for executors to register, too short for a loaded
+        // machine: Spark itself waits for both executors' cores before the driver checks its slots
         List<String> args = trainArgs(runDir.toUri().toString(), "--set", "train.steps=100000",
                 "--set", "train.evalEvery=100000", "--set", "parallel.attempts=1",
-                "--set", "parallel.timeoutSeconds=" + timeoutSeconds);
+                "--set", "parallel.timeoutSeconds=" + timeoutSeconds, "--set", "spark.conf.\"spark.cores.max\"=2",
+                "--set", "spark.conf.\"spark.scheduler.minRegisteredResourcesRatio\"=1.0",
+                "--set", "spark.conf.\"spark.scheduler.maxRegisteredResourcesWaitingTime\"=300s");
         args.addAll(sharedData());
         Submission run = submit("stalled", args);
         List<ProcessHandle> executors = awaitExecutors(run, 2);
