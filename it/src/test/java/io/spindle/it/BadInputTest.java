@@ -30,7 +30,6 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,36 +117,14 @@ class BadInputTest {
      * files: Spindle's own checks must catch what a file system without checksums lets through.
      */
     private static Path checkpointCopy(Path caseDir) throws IOException {
-        Path copy = checkpointCopyWithHadoopChecksums(caseDir);
-        deleteHadoopChecksums(copy);
-        return copy;
-    }
-
-    private static Path checkpointCopyWithHadoopChecksums(Path caseDir) throws IOException {
-        Path copy = caseDir.resolve("step-4");
-        TinyRun.copyTree(goodRun.resolve("checkpoints/step-4"), copy);
-        return copy;
+        TinyRun.copyWithoutHadoopChecksums(goodRun.resolve("checkpoints/step-4"), caseDir.resolve("step-4"));
+        return caseDir.resolve("step-4");
     }
 
     /** A copy of the good run's prepared dataset, to damage (without .crc files, see above). */
     private static Path datasetCopy(Path caseDir) throws IOException {
-        Path copy = datasetCopyWithHadoopChecksums(caseDir);
-        deleteHadoopChecksums(copy);
-        return copy;
-    }
-
-    private static Path datasetCopyWithHadoopChecksums(Path caseDir) throws IOException {
-        Path copy = caseDir.resolve("prepared");
-        TinyRun.copyTree(goodRun.resolve("data"), copy);
-        return copy;
-    }
-
-    private static void deleteHadoopChecksums(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (p.getFileName().toString().endsWith(".crc")) Files.delete(p);
-            }
-        }
+        TinyRun.copyWithoutHadoopChecksums(goodRun.resolve("data"), caseDir.resolve("prepared"));
+        return caseDir.resolve("prepared");
     }
 
     private static Path write(Path file, String text) throws IOException {
@@ -221,7 +198,8 @@ class BadInputTest {
                 badRun("token shard deleted", c -> train(c, "--set", "data.prepared=" + deletedShard(c).toUri()),
                         "train-00000.arrow", "is missing", "re-run `spindle prepare`"),
                 badRun("token shard byte flipped (file system checksum)", c -> {
-                            Path data = datasetCopyWithHadoopChecksums(c);
+                            Path data = c.resolve("prepared");
+                            TinyRun.copyTree(goodRun.resolve("data"), data);
                             TinyRun.flipByte(data.resolve("train-00000.arrow"), 200);
                             return train(c, "--set", "data.prepared=" + data.toUri());
                         },
@@ -247,7 +225,8 @@ class BadInputTest {
                 bad("checkpoint byte flipped", c -> List.of("eval", flipped(c).toString()),
                         "model-00000.bin fails its CRC32C check", OTHER_CHECKPOINT),
                 bad("checkpoint byte flipped (file system checksum)", c -> {
-                            Path step = checkpointCopyWithHadoopChecksums(c);
+                            Path step = c.resolve("step-4");
+                            TinyRun.copyTree(goodRun.resolve("checkpoints/step-4"), step);
                             TinyRun.flipByte(step.resolve("model-00000.bin"), 100);
                             return List.of("eval", step.toString());
                         },

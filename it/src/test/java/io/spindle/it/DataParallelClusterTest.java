@@ -1,12 +1,9 @@
 package io.spindle.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.dp.DataParallel;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
-import io.spindle.spark.fs.HadoopCheckpointStorage;
 import io.spindle.spark.train.RankRun;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,7 +18,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,12 +29,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +54,6 @@ class DataParallelClusterTest {
     private static final int STEPS = 32;
     private static final int CHECKPOINT_EVERY = 8;
     private static final long RUN_TIMEOUT_MIN = 6;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -228,13 +221,7 @@ class DataParallelClusterTest {
                 && ((Number) r.get("step")).longValue() == resumedAt), "a relaunch row in metrics.jsonl");
         assertTrue(rows.stream().anyMatch(r -> "resume".equals(r.get("event"))
                 && ((Number) r.get("step")).longValue() == resumedAt), "the relaunched ranks resumed");
-        assertArrayEquals(TinyRun.losses(TinyRun.metrics(reference.resolve("metrics.jsonl"))), TinyRun.losses(rows), 0.0,
-                "every step's loss (the last row for a step repeated after the resume) equals the uninterrupted run's");
-
-        CheckpointContent expected = TinyRun.checkpoint(reference.toUri().toString(), STEPS);
-        CheckpointContent actual = TinyRun.checkpoint(runDir.toUri().toString(), STEPS);
-        TinyRun.assertBitIdentical(expected.model(), actual.model(), "parameter");
-        TinyRun.assertBitIdentical(expected.optimizer(), actual.optimizer(), "optimizer state");
+        TinyRun.assertEndsAsReference(reference, runDir, STEPS);
     }
 
     /**
@@ -266,7 +253,7 @@ class DataParallelClusterTest {
             signal("STOP", executors);
             long at;
             try {
-                at = newestCheckpoint(checkpoints);
+                at = TinyRun.newestCheckpoint(checkpoints);
                 assertTrue(at < STEPS, "the run finished before kill " + (i + 1) + "; give it more steps");
                 ProcessHandle victim = executors.get(random.nextInt(executors.size()));
                 signal("KILL", List.of(victim));
@@ -286,12 +273,7 @@ class DataParallelClusterTest {
         }
         List<Map<String, Object>> rows = TinyRun.metrics(runDir.resolve("metrics.jsonl"));
         assertEquals(3, TinyRun.events(rows, "relaunch"), "three relaunches");
-        assertArrayEquals(TinyRun.losses(TinyRun.metrics(reference.resolve("metrics.jsonl"))), TinyRun.losses(rows), 0.0,
-                "every step's loss equals the uninterrupted run's");
-        CheckpointContent expected = TinyRun.checkpoint(reference.toUri().toString(), STEPS);
-        CheckpointContent actual = TinyRun.checkpoint(runDir.toUri().toString(), STEPS);
-        TinyRun.assertBitIdentical(expected.model(), actual.model(), "parameter");
-        TinyRun.assertBitIdentical(expected.optimizer(), actual.optimizer(), "optimizer state");
+        TinyRun.assertEndsAsReference(reference, runDir, STEPS);
     }
 
     /**
@@ -392,22 +374,11 @@ class DataParallelClusterTest {
     private static void awaitCheckpointAtLeast(Submission run, Path checkpoints, long step)
             throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(RUN_TIMEOUT_MIN);
-        while (newestCheckpoint(checkpoints) < step) {
+        while (TinyRun.newestCheckpoint(checkpoints) < step) {
             if (!run.process().isAlive()) fail("the driver exited before the checkpoint of step " + step + ":\n" + run.output());
             if (System.currentTimeMillis() > deadline) fail("no checkpoint of step " + step + ":\n" + run.output());
             Thread.sleep(2);
         }
-    }
-
-    private static long newestCheckpoint(Path checkpoints) {
-        String[] names = checkpoints.toFile().list();
-        long newest = -1;
-        for (String name : names == null ? new String[0] : names) {
-            if (name.matches("step-\\d+") && Files.exists(checkpoints.resolve(name).resolve("manifest.json"))) {
-                newest = Math.max(newest, Long.parseLong(name.substring(5)));
-            }
-        }
-        return newest;
     }
 
     /** Waits until the given processes have exited (a killed executor, or those of a finished application). */

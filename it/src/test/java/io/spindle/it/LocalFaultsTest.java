@@ -1,6 +1,5 @@
 package io.spindle.it;
 
-import io.spindle.parallel.checkpoint.CheckpointContent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -11,7 +10,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,9 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,15 +61,10 @@ class LocalFaultsTest {
         return args.toArray(String[]::new);
     }
 
+    /** The reference run to damage, without .crc files so that Spindle's own checks are what catches it. */
     private static Path copyOfReference(String name) throws IOException {
         Path copy = dir.resolve(name);
-        TinyRun.copyTree(reference, copy);
-        // without the local file system's .crc files, so that Spindle's own checks are what catches the damage
-        try (Stream<Path> files = Files.walk(copy)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (p.getFileName().toString().endsWith(".crc")) Files.delete(p);
-            }
-        }
+        TinyRun.copyWithoutHadoopChecksums(reference, copy);
         return copy;
     }
 
@@ -111,10 +102,7 @@ class LocalFaultsTest {
         List<Map<String, Object>> rows = TinyRun.metrics(run.resolve("metrics.jsonl"));
         assertTrue(rows.stream().anyMatch(r -> "resume".equals(r.get("event")) && ((Number) r.get("step")).intValue() == 4),
                 "resumed from step 4");
-        CheckpointContent expected = TinyRun.checkpoint(reference.toUri().toString(), STEPS);
-        CheckpointContent actual = TinyRun.checkpoint(run.toUri().toString(), STEPS);
-        TinyRun.assertBitIdentical(expected.model(), actual.model(), "parameter");
-        TinyRun.assertBitIdentical(expected.optimizer(), actual.optimizer(), "optimizer state");
+        TinyRun.assertSameCheckpoint(reference, run, STEPS);
         OUTCOMES.put("checkpoint " + damage, "eval exit 2 (" + firstLine(eval.err()) + "); --resume exit 0 in "
                 + resumed.millis() + " ms: " + warning);
     }
@@ -151,11 +139,18 @@ class LocalFaultsTest {
         OUTCOMES.put("run dir " + mode + " during a checkpoint", "exit 1 in " + r.millis() + " ms: " + message);
     }
 
+    /** A learning rate of 1e30 from the first step: the parameters overflow and the loss turns NaN within steps. */
+    private static SpindleCli.Result diverge(Path run, String... extra) {
+        List<String> args = new ArrayList<>(List.of(args(run, "--set", "train.lr=1e30", "--set", "train.minLr=1e29",
+                "--set", "train.warmupSteps=0")));
+        args.addAll(List.of(extra));
+        return SpindleCli.run(args.toArray(String[]::new));
+    }
+
     @Test
     void aNonFiniteLossStopsCleanlyByDefaultWithTheLastGoodCheckpoint() throws Exception {
         Path run = dir.resolve("diverging");
-        SpindleCli.Result r = SpindleCli.run(args(run, "--set", "train.lr=1e30", "--set", "train.minLr=1e29",
-                "--set", "train.checkpointEvery=1", "--set", "train.warmupSteps=0"));
+        SpindleCli.Result r = diverge(run, "--set", "train.checkpointEvery=1");
         assertEquals(1, r.exitCode(), r.all());
         String message = r.err().lines().filter(l -> l.startsWith("spindle train:")).findFirst().orElse("");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("at step (\\d+): stopped \\(train.onNonFinite=stop\\);"
@@ -173,8 +168,7 @@ class LocalFaultsTest {
     @Test
     void nonFiniteStepsAreSkippedAndCountedWhenAsked() throws Exception {
         Path run = dir.resolve("diverging-skip");
-        SpindleCli.Result r = SpindleCli.run(args(run, "--set", "train.lr=1e30", "--set", "train.minLr=1e29",
-                "--set", "train.warmupSteps=0", "--set", "train.onNonFinite=skip"));
+        SpindleCli.Result r = diverge(run, "--set", "train.onNonFinite=skip");
         assertEquals(0, r.exitCode(), r.all());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) step\\(s\\) had a non-finite loss or gradient"
                 + " and were skipped").matcher(r.out());
@@ -230,7 +224,7 @@ class LocalFaultsTest {
         } finally {
             if (driver.isAlive()) driver.destroyForcibly();
         }
-        long newest = newestCheckpoint(run);
+        long newest = TinyRun.newestCheckpoint(run.resolve("checkpoints"));
         assertTrue(newest >= 8 && newest < steps, "killed mid-run, newest checkpoint " + newest);
 
         List<String> resumeArgs = new ArrayList<>(runArgs);
@@ -241,29 +235,12 @@ class LocalFaultsTest {
         List<Map<String, Object>> rows = TinyRun.metrics(run.resolve("metrics.jsonl"));
         assertTrue(rows.stream().anyMatch(r -> "resume".equals(r.get("event"))
                 && ((Number) r.get("step")).longValue() == newest), "resumed from step " + newest);
-        assertArrayEquals(TinyRun.losses(TinyRun.metrics(uninterrupted.resolve("metrics.jsonl"))), TinyRun.losses(rows),
-                0.0, "every step's loss equals the uninterrupted run's");
-        CheckpointContent expected = TinyRun.checkpoint(uninterrupted.toUri().toString(), steps);
-        CheckpointContent actual = TinyRun.checkpoint(run.toUri().toString(), steps);
-        TinyRun.assertBitIdentical(expected.model(), actual.model(), "parameter");
-        TinyRun.assertBitIdentical(expected.optimizer(), actual.optimizer(), "optimizer state");
+        TinyRun.assertEndsAsReference(uninterrupted, run, steps);
         OUTCOMES.put("driver killed", "SIGKILL after the checkpoint of step " + newest + "; --resume exit 0 in "
                 + resumed.millis() + " ms, final parameters bit-identical to the uninterrupted run");
     }
 
-    private static long newestCheckpoint(Path run) throws IOException {
-        try (Stream<Path> dirs = Files.list(run.resolve("checkpoints"))) {
-            return dirs.map(p -> p.getFileName().toString()).filter(n -> n.matches("step-\\d+"))
-                    .filter(n -> Files.exists(run.resolve("checkpoints").resolve(n).resolve("manifest.json")))
-                    .mapToLong(n -> Long.parseLong(n.substring(5))).max().orElse(-1);
-        }
-    }
-
     private static String firstLine(String s) {
         return s.lines().findFirst().orElse("").trim();
-    }
-
-    static String read(Path p) throws IOException {
-        return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
     }
 }

@@ -141,4 +141,42 @@ final class TinyRun {
         }
     }
 
+    /** A copy without the local file system's .crc files: Spindle's own checks must catch what they would. */
+    static void copyWithoutHadoopChecksums(Path from, Path to) throws IOException {
+        copyTree(from, to);
+        try (Stream<Path> files = Files.walk(to)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().endsWith(".crc")) Files.delete(p);
+            }
+        }
+    }
+
+    /**
+     * {@code run} ended as {@code reference} did: every step's loss (a step repeated after a resume
+     * counts with its last row) and the final checkpoint's parameters and optimizer state, bit for bit.
+     */
+    static void assertEndsAsReference(Path reference, Path run, long steps) throws IOException {
+        assertArrayEquals(losses(metrics(reference.resolve("metrics.jsonl"))), losses(metrics(run.resolve("metrics.jsonl"))),
+                0.0, "every step's loss equals the uninterrupted run's");
+        assertSameCheckpoint(reference, run, steps);
+    }
+
+    static void assertSameCheckpoint(Path reference, Path run, long step) throws IOException {
+        CheckpointContent expected = checkpoint(reference.toUri().toString(), step);
+        CheckpointContent actual = checkpoint(run.toUri().toString(), step);
+        assertBitIdentical(expected.model(), actual.model(), "parameter");
+        assertBitIdentical(expected.optimizer(), actual.optimizer(), "optimizer state");
+    }
+
+    /** The newest step with a complete checkpoint (a manifest) under {@code checkpoints}, or -1. */
+    static long newestCheckpoint(Path checkpoints) {
+        String[] names = checkpoints.toFile().list();
+        long newest = -1;
+        for (String name : names == null ? new String[0] : names) {
+            if (name.matches("step-\\d+") && Files.exists(checkpoints.resolve(name).resolve("manifest.json"))) {
+                newest = Math.max(newest, Long.parseLong(name.substring(5)));
+            }
+        }
+        return newest;
+    }
 }

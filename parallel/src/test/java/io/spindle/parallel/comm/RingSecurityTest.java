@@ -55,8 +55,7 @@ class RingSecurityTest {
     void garbageAndAWrongHmacAreRefusedAndTheRingStillForms() throws Exception {
         ServerSocketChannel l0 = TcpRingCommunicator.listen("127.0.0.1");
         ServerSocketChannel l1 = TcpRingCommunicator.listen("127.0.0.1");
-        List<InetSocketAddress> peers = List.of((InetSocketAddress) l0.getLocalAddress(),
-                (InetSocketAddress) l1.getLocalAddress());
+        List<InetSocketAddress> peers = addresses(l0, l1);
         byte[] secret = SecretHandshake.newSecret();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -102,8 +101,7 @@ class RingSecurityTest {
     void aFrameLargerThanTheCollectiveExpectsIsRefusedBeforeItsPayloadIsRead() throws Exception {
         ServerSocketChannel l0 = TcpRingCommunicator.listen("127.0.0.1");
         ServerSocketChannel l1 = TcpRingCommunicator.listen("127.0.0.1");
-        List<InetSocketAddress> peers = List.of((InetSocketAddress) l0.getLocalAddress(),
-                (InetSocketAddress) l1.getLocalAddress());
+        List<InetSocketAddress> peers = addresses(l0, l1);
         byte[] secret = SecretHandshake.newSecret();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (l1) {
@@ -137,6 +135,12 @@ class RingSecurityTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static List<InetSocketAddress> addresses(ServerSocketChannel... listeners) throws IOException {
+        List<InetSocketAddress> out = new java.util.ArrayList<>();
+        for (ServerSocketChannel l : listeners) out.add((InetSocketAddress) l.getLocalAddress());
+        return out;
     }
 
     private static byte[] readToEnd(InputStream in) throws IOException {
