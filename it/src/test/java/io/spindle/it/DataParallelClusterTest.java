@@ -399,14 +399,17 @@ class DataParallelClusterTest {
         }
     }
 
+    /** The running executors of this submission's application (not those of one that just ended). */
     private static List<ProcessHandle> awaitExecutors(Submission run, int count) throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(RUN_TIMEOUT_MIN);
-        List<ProcessHandle> executors = cluster.executors();
+        Pattern driverPort = Pattern.compile("Successfully started service 'sparkDriver' on port (\\d+)");
+        List<ProcessHandle> executors = List.of();
         while (executors.size() < count) {
             if (!run.process().isAlive()) fail("the driver exited before " + count + " executors ran:\n" + run.output());
             if (System.currentTimeMillis() > deadline) fail("only " + executors + " executors:\n" + run.output());
             Thread.sleep(100);
-            executors = cluster.executors();
+            Matcher port = driverPort.matcher(run.output());
+            if (port.find()) executors = cluster.executors(Integer.parseInt(port.group(1)));
         }
         assertEquals(count, executors.size(), "one executor per worker: " + executors);
         return executors;
