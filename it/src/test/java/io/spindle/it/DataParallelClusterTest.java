@@ -2,7 +2,11 @@ package io.spindle.it;
 
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
+import io.spindle.parallel.dp.DataParallel;
+import io.spindle.spark.config.ConfigLoader;
+import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.fs.HadoopCheckpointStorage;
+import io.spindle.spark.train.RankRun;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -16,7 +20,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,13 +77,7 @@ class DataParallelClusterTest {
 
     @BeforeAll
     static void startCluster() throws IOException, InterruptedException {
-        corpus = dir.resolve("corpus.txt");
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 300; i++) {
-            text.append("Paragraph ").append(i).append(": it is a truth universally acknowledged, that a single man")
-                    .append(" in possession of a good fortune, must be in want of a wife.\n\n");
-        }
-        Files.writeString(corpus, text.toString());
+        corpus = TinyRun.corpus(dir);
         cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1);
     }
 
@@ -104,17 +100,8 @@ class DataParallelClusterTest {
      * checkpoints, not learning. Every run shares one prepared dataset (prepared by the first).
      */
     private static List<String> trainArgs(String runDir, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", Paths.get("..", "conf", "tiny.conf")
-                        .toAbsolutePath().toString(),
-                "--set", "run.dir=" + runDir, "--set", "data.source=" + corpus.toUri(),
-                "--set", "data.validationFraction=0.1",
-                "--set", "model.dModel=32", "--set", "model.layers=1", "--set", "model.heads=2",
-                "--set", "model.ffnHidden=64", "--set", "model.maxSeq=32",
-                "--set", "train.seq=32", "--set", "train.batch=4", "--set", "train.steps=" + STEPS,
-                "--set", "train.warmupSteps=2", "--set", "train.evalEvery=" + STEPS, "--set", "train.evalBatches=1",
-                "--set", "train.checkpointEvery=" + CHECKPOINT_EVERY, "--set", "train.logEvery=4",
-                "--set", "parallel.dp=2",
-                "--set", "parallel.retryBackoffSeconds=1", "--no-sample"));
+        List<String> args = new ArrayList<>(TinyRun.trainArgs(corpus, runDir, STEPS, CHECKPOINT_EVERY,
+                "--set", "parallel.dp=2", "--set", "parallel.retryBackoffSeconds=1", "--no-sample"));
         args.addAll(Arrays.asList(extra));
         return args;
     }
@@ -150,7 +137,7 @@ class DataParallelClusterTest {
     @Test
     void twoRanksOnTwoExecutorsTrainLikeOneRankInProcess() throws Exception {
         Path runDir = uninterruptedRun();
-        double[] onCluster = losses(metrics(runDir.resolve("metrics.jsonl")));
+        double[] onCluster = TinyRun.losses(TinyRun.metrics(runDir.resolve("metrics.jsonl")));
         assertEquals(STEPS, onCluster.length);
 
         // DP=1 from the very config the cluster run resolved, in this JVM
@@ -197,21 +184,114 @@ class DataParallelClusterTest {
         assertTrue(resumedAt >= CHECKPOINT_EVERY && resumedAt < STEPS, "resumed at " + resumedAt);
         assertTrue(output.contains("Finished " + STEPS + " steps"), output);
 
-        List<Map<String, Object>> rows = metrics(runDir.resolve("metrics.jsonl"));
+        List<Map<String, Object>> rows = TinyRun.metrics(runDir.resolve("metrics.jsonl"));
         assertTrue(rows.stream().anyMatch(r -> "relaunch".equals(r.get("event"))
                 && ((Number) r.get("step")).longValue() == resumedAt), "a relaunch row in metrics.jsonl");
         assertTrue(rows.stream().anyMatch(r -> "resume".equals(r.get("event"))
                 && ((Number) r.get("step")).longValue() == resumedAt), "the relaunched ranks resumed");
-        assertArrayEquals(losses(metrics(reference.resolve("metrics.jsonl"))), losses(rows), 0.0,
-                "every step's loss (the last row for a step repeated after the resume) equals the uninterrupted run's");
+        TinyRun.assertEndsAsReference(reference, runDir, STEPS);
+    }
 
-        CheckpointContent expected = checkpoint(reference.toUri().toString(), STEPS);
-        CheckpointContent actual = checkpoint(runDir.toUri().toString(), STEPS);
-        assertBitIdentical(expected.model(), actual.model(), "parameter");
-        assertBitIdentical(expected.optimizer(), actual.optimizer(), "optimizer state");
+    /**
+     * The issue's "executor killed at a random step, several seeds", in one run to share its cost:
+     * each seed picks a step in its own window of the run and which executor dies; the test freezes
+     * both executors once a checkpoint at or past that step exists, kills the chosen one with
+     * SIGKILL and lets the driver relaunch. After the three kills the run must end bit-identical to
+     * the uninterrupted one. Checkpoints every step, so "the last complete checkpoint" is the step
+     * the kill landed on or the one before.
+     */
+    @Test
+    @Tag("faults")
+    void executorsKilledAtRandomStepsForSeveralSeedsAreRelaunchedAndTheRunEndsBitIdentical() throws Exception {
+        Path reference = uninterruptedRun();
+        Path runDir = runDir("random-kills");
+        List<String> args = trainArgs(runDir.toUri().toString(), "--set", "train.checkpointEvery=1",
+                "--set", "train.keepCheckpoints=2", "--set", "parallel.attempts=4");
+        args.addAll(sharedData());
+        Submission run = submit("random-kills", args);
+        Path checkpoints = runDir.resolve("checkpoints");
+        long[] seeds = {1, 2, 3};
+        List<String> kills = new ArrayList<>();
+        for (int i = 0; i < seeds.length; i++) {
+            java.util.Random random = new java.util.Random(seeds[i]);
+            int window = (STEPS - 4) / seeds.length;
+            long target = 2 + (long) i * window + random.nextInt(window);
+            List<ProcessHandle> executors = awaitExecutors(run, 2);
+            awaitCheckpointAtLeast(run, checkpoints, target);
+            signal("STOP", executors);
+            long at;
+            try {
+                at = TinyRun.newestCheckpoint(checkpoints);
+                assertTrue(at < STEPS, "the run finished before kill " + (i + 1) + "; give it more steps");
+                ProcessHandle victim = executors.get(random.nextInt(executors.size()));
+                signal("KILL", List.of(victim));
+                awaitGone(List.of(victim));
+                kills.add("seed " + seeds[i] + ": target step " + target + ", killed pid " + victim.pid()
+                        + " with the newest checkpoint at step " + at);
+            } finally {
+                signal("CONT", executors);
+            }
+        }
+        String output = run.awaitSuccess();
+        kills.forEach(k -> System.out.println("random kill " + k));
+        output.lines().filter(l -> l.startsWith("Attempt ") || l.startsWith("Relaunching"))
+                .forEach(l -> System.out.println("driver: " + l));
+        for (int attempt = 2; attempt <= 4; attempt++) {
+            assertTrue(output.contains("as attempt " + attempt + "/4, resuming from the checkpoint of step"), output);
+        }
+        List<Map<String, Object>> rows = TinyRun.metrics(runDir.resolve("metrics.jsonl"));
+        assertEquals(3, TinyRun.events(rows, "relaunch"), "three relaunches");
+        TinyRun.assertEndsAsReference(reference, runDir, STEPS);
+    }
+
+    /**
+     * A rank that stops answering (its executor JVM paused with SIGSTOP, as a machine stuck in swap
+     * or a long GC would) fails the job within parallel.timeoutSeconds plus Spark's reporting, with a
+     * message naming the silent rank and its host, instead of hanging.
+     */
+    @Test
+    @Tag("faults")
+    void aStalledRankFailsTheJobWithinTheTimeoutNamingRankAndHost() throws Exception {
+        int timeoutSeconds = 5;
+        Path runDir = runDir("stalled");
+        // parallel.timeoutSeconds also bounds the wait for executors to register, too short for a loaded
+        // machine: Spark itself waits for both executors' cores before the driver checks its slots
+        List<String> args = trainArgs(runDir.toUri().toString(), "--set", "train.steps=100000",
+                "--set", "train.evalEvery=100000", "--set", "parallel.attempts=1",
+                "--set", "parallel.timeoutSeconds=" + timeoutSeconds, "--set", "spark.conf.\"spark.cores.max\"=2",
+                "--set", "spark.conf.\"spark.scheduler.minRegisteredResourcesRatio\"=1.0",
+                "--set", "spark.conf.\"spark.scheduler.maxRegisteredResourcesWaitingTime\"=300s");
+        args.addAll(sharedData());
+        Submission run = submit("stalled", args);
+        List<ProcessHandle> executors = awaitExecutors(run, 2);
+        awaitCheckpointAtLeast(run, runDir.resolve("checkpoints"), CHECKPOINT_EVERY);
+        ProcessHandle frozen = executors.get(1);
+        long start = System.nanoTime();
+        signal("STOP", List.of(frozen));
+        double seconds;
+        try {
+            assertTrue(run.process().waitFor(timeoutSeconds + 60, TimeUnit.SECONDS),
+                    "the driver is still waiting " + (timeoutSeconds + 60) + " s after the stall:\n" + run.output());
+            seconds = (System.nanoTime() - start) / 1e9;
+        } finally {
+            signal("CONT", List.of(frozen));
+        }
+        String output = run.output();
+        assertEquals(1, run.process().exitValue(), output);
+        String message = output.lines().filter(l -> l.startsWith("spindle train failed:")).findFirst().orElse("");
+        System.out.printf("stalled rank: the driver exited %.1f s after SIGSTOP (timeout %d s): %s%n", seconds,
+                timeoutSeconds, message);
+        Matcher named = Pattern.compile("rank \\d of 2, ALL_REDUCE #\\d+: (received nothing from|sending to) rank (\\d)"
+                + " at 127\\.0\\.0\\.1:\\d+").matcher(message);
+        assertTrue(named.find() || Pattern.compile("rank \\d of 2, ALL_REDUCE #\\d+: rank (\\d) at 127\\.0\\.0\\.1:\\d+"
+                + " accepted no data").matcher(message).find(), "names the stalled rank and its host: " + output);
+        assertTrue(message.contains("parallel.timeoutSeconds=" + timeoutSeconds), output);
+        assertTrue(seconds < timeoutSeconds + 30, "failed within the timeout plus 30 s: " + seconds);
+        awaitGone(executors);
     }
 
     @Test
+    @Tag("badinput")
     void moreRanksThanTheClusterHasSlotsAreRefusedBeforeAnyWork() throws Exception {
         Path runDir = runDir("too-many-ranks");
         Submission run = submit("too-many-ranks", trainArgs(runDir.toUri().toString(),
@@ -248,13 +328,32 @@ class DataParallelClusterTest {
 
             List<Map<String, Object>> rows;
             try (InputStream in = fs.open(new org.apache.hadoop.fs.Path("/runs/hdfs/metrics.jsonl"))) {
-                rows = metrics(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                rows = TinyRun.metrics(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
             assertTrue(rows.stream().anyMatch(r -> "resume".equals(r.get("event"))
                     && ((Number) r.get("step")).longValue() == 8), "the second run resumed from the HDFS checkpoint");
-            assertEquals(12, losses(rows).length, "steps 1-8, then 9-12 after the resume");
-            CheckpointContent last = checkpoint(runDir, 12); // verifies every file's and tensor's CRC32C on HDFS
+            assertEquals(12, TinyRun.losses(rows).length, "steps 1-8, then 9-12 after the resume");
+            CheckpointContent last = TinyRun.checkpoint(runDir, 12); // verifies every file's and tensor's CRC32C on HDFS
             assertEquals(2, last.dataParallel());
+        }
+    }
+
+    /** Polls tightly until a complete checkpoint of at least {@code step} exists. */
+    private static void awaitCheckpointAtLeast(Submission run, Path checkpoints, long step)
+            throws IOException, InterruptedException {
+        long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(RUN_TIMEOUT_MIN);
+        while (TinyRun.newestCheckpoint(checkpoints) < step) {
+            if (!run.process().isAlive()) fail("the driver exited before the checkpoint of step " + step + ":\n" + run.output());
+            if (System.currentTimeMillis() > deadline) fail("no checkpoint of step " + step + ":\n" + run.output());
+            Thread.sleep(2);
+        }
+    }
+
+    /** Waits until the given processes have exited (a killed executor, or those of a finished application). */
+    private static void awaitGone(List<ProcessHandle> processes) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(1);
+        for (ProcessHandle p : processes) {
+            while (p.isAlive() && System.currentTimeMillis() < deadline) Thread.sleep(100);
         }
     }
 
@@ -268,14 +367,17 @@ class DataParallelClusterTest {
         }
     }
 
+    /** The running executors of this submission's application (not those of one that just ended). */
     private static List<ProcessHandle> awaitExecutors(Submission run, int count) throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(RUN_TIMEOUT_MIN);
-        List<ProcessHandle> executors = cluster.executors();
+        Pattern driverPort = Pattern.compile("Successfully started service 'sparkDriver' on port (\\d+)");
+        List<ProcessHandle> executors = List.of();
         while (executors.size() < count) {
             if (!run.process().isAlive()) fail("the driver exited before " + count + " executors ran:\n" + run.output());
             if (System.currentTimeMillis() > deadline) fail("only " + executors + " executors:\n" + run.output());
             Thread.sleep(100);
-            executors = cluster.executors();
+            Matcher port = driverPort.matcher(run.output());
+            if (port.find()) executors = cluster.executors(Integer.parseInt(port.group(1)));
         }
         assertEquals(count, executors.size(), "one executor per worker: " + executors);
         return executors;
@@ -290,26 +392,5 @@ class DataParallelClusterTest {
         if (cmd.size() == 2) return;
         Process kill = new ProcessBuilder(cmd).inheritIO().start();
         assertTrue(kill.waitFor(10, TimeUnit.SECONDS), String.join(" ", cmd) + " did not return");
-    }
-
-    private static CheckpointContent checkpoint(String runDir, long step) throws IOException {
-        return new CheckpointCatalog(new HadoopCheckpointStorage(runDir + "/checkpoints", new Configuration()))
-                .load(step);
-    }
-
-    private static void assertBitIdentical(Map<String, INDArray> expected, Map<String, INDArray> actual, String what) {
-        assertEquals(new TreeMap<>(expected).keySet(), new TreeMap<>(actual).keySet());
-        for (Map.Entry<String, INDArray> e : expected.entrySet()) {
-            assertArrayEquals(e.getValue().shape(), actual.get(e.getKey()).shape(), what + " " + e.getKey());
-            assertArrayEquals(rawBits(e.getValue()), rawBits(actual.get(e.getKey())),
-                    what + " " + e.getKey() + " is bit-identical");
-        }
-    }
-
-    private static int[] rawBits(INDArray a) {
-        float[] values = a.dup().data().asFloat();
-        int[] bits = new int[values.length];
-        for (int i = 0; i < values.length; i++) bits[i] = Float.floatToRawIntBits(values[i]);
-        return bits;
     }
 }

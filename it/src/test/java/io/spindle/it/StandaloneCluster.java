@@ -88,11 +88,19 @@ final class StandaloneCluster implements AutoCloseable {
                 "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.enabled=false");
     }
 
-    /** Executor JVMs running now (children of the Workers). */
-    List<ProcessHandle> executors() {
+    /**
+     * Executor JVMs running now (children of the Workers) of the application whose driver listens on
+     * {@code driverPort} (their command line holds the driver's URL): executors of an application that
+     * just ended may still be exiting.
+     */
+    List<ProcessHandle> executors(int driverPort) {
+        return executors("@127.0.0.1:" + driverPort + " ");
+    }
+
+    private List<ProcessHandle> executors(String commandLinePart) {
         List<ProcessHandle> out = new ArrayList<>();
         for (Process worker : workers) {
-            worker.descendants().filter(StandaloneCluster::isExecutor).forEach(out::add);
+            worker.descendants().filter(p -> isExecutor(p, commandLinePart)).forEach(out::add);
         }
         return out;
     }
@@ -101,10 +109,12 @@ final class StandaloneCluster implements AutoCloseable {
      * Reads {@code /proc/PID/cmdline}: {@link ProcessHandle.Info} gives no arguments for a command
      * line longer than 4 KiB, and an executor's classpath alone is longer.
      */
-    private static boolean isExecutor(ProcessHandle p) {
+    private static boolean isExecutor(ProcessHandle p, String commandLinePart) {
         try {
             byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
-            return p.isAlive() && new String(cmdline, StandardCharsets.UTF_8).contains(EXECUTOR_MAIN);
+            // /proc separates the arguments with NUL bytes
+            String args = new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ');
+            return p.isAlive() && args.contains(EXECUTOR_MAIN) && args.contains(commandLinePart);
         } catch (IOException e) {
             return false; // the process has just exited
         }

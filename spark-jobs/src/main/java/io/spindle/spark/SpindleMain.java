@@ -43,6 +43,8 @@ public final class SpindleMain implements Runnable {
         cli.setExecutionExceptionHandler(ExitCodes::handle);
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("spindle: " + e.getMessage());
+            // e.g. "Did you mean: spindle train?" for a misspelt command or option
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, e.getCommandLine().getErr());
             e.getCommandLine().usage(e.getCommandLine().getErr());
             return ExitCodes.BAD_INPUT;
         });

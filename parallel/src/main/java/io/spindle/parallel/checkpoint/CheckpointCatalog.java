@@ -27,6 +27,8 @@ import java.util.zip.CRC32C;
 public final class CheckpointCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointCatalog.class);
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+    /** What {@link CheckpointWriter} names its shard files: a bare name, never a path. */
+    private static final Pattern SHARD_FILE = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*");
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -117,7 +119,25 @@ public final class CheckpointCatalog {
                     + manifest.version() + "; this build reads " + CheckpointManifest.FORMAT + " v"
                     + CheckpointManifest.VERSION);
         }
+        checkFileNames(path, manifest);
         return manifest;
+    }
+
+    /**
+     * Shard files live next to their manifest: a name with a path in it (e.g. {@code ../../x}) would
+     * make the loader read outside the checkpoint directory, so it is refused before anything is read.
+     */
+    private void checkFileNames(String manifestPath, CheckpointManifest manifest) throws CorruptCheckpointException {
+        List<String> names = new ArrayList<>();
+        for (CheckpointManifest.FileEntry f : manifest.files()) names.add(f.name());
+        for (TensorEntry t : manifest.tensors()) names.add(t.file());
+        for (String name : names) {
+            if (name == null || !SHARD_FILE.matcher(name).matches()) {
+                throw new CorruptCheckpointException(storage.describe(manifestPath) + " lists shard file \"" + name
+                        + "\", which is not a plain file name inside the checkpoint directory (no '/', no '..');"
+                        + " refusing to read outside it");
+            }
+        }
     }
 
     private byte[] readVerified(String dir, CheckpointManifest.FileEntry f) throws IOException {

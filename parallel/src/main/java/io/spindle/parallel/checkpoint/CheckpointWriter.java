@@ -44,6 +44,24 @@ public final class CheckpointWriter {
         String finalDir = CheckpointCatalog.directoryName(content.step());
         String tmpDir = finalDir + ".tmp";
         storage.delete(tmpDir); // a leftover from a crashed attempt at the same step
+        try {
+            writeComplete(content, tmpDir, finalDir);
+        } catch (IOException | RuntimeException e) {
+            // e.g. a full disk: remove the partial directory (freeing what it took), keep every complete one
+            try {
+                storage.delete(tmpDir);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new IOException("writing " + storage.describe(tmpDir) + " failed (" + e.getMessage() + "); it was"
+                    + " removed, complete checkpoints are untouched", e);
+        }
+        LOG.info("checkpoint step {} written to {}", content.step(), storage.describe(finalDir));
+        prune();
+        return finalDir;
+    }
+
+    private void writeComplete(CheckpointContent content, String tmpDir, String finalDir) throws IOException {
         List<CheckpointManifest.FileEntry> files = new ArrayList<>();
         List<TensorEntry> tensors = new ArrayList<>();
         writeShard(tmpDir, "model-00000.bin", CheckpointContent.MODEL_GROUP, content.model(), files, tensors);
@@ -59,9 +77,6 @@ public final class CheckpointWriter {
             storage.delete(finalDir);
         }
         storage.rename(tmpDir, finalDir);
-        LOG.info("checkpoint step {} written to {}", content.step(), storage.describe(finalDir));
-        prune();
-        return finalDir;
     }
 
     private void writeShard(String dir, String fileName, String group, Map<String, INDArray> tensorsByName,

@@ -3,6 +3,7 @@ package io.spindle.parallel.comm;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,6 +34,22 @@ public final class TcpRingCommunicator implements Communicator {
         this.rank = rank;
         this.size = size;
         this.links = links;
+    }
+
+    /**
+     * Opens a rank's ring listener on {@code host} alone, the address it advertises to its peers,
+     * on a free port. Never the wildcard address: the ring's port must not be reachable through the
+     * machine's other interfaces (handshake or not, a listener there only invites strangers).
+     */
+    public static ServerSocketChannel listen(String host) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        try {
+            listener.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+            return listener;
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
     }
 
     /**

@@ -146,9 +146,11 @@ public final class RankTrainer {
             double lr = schedule.lr(step + 1);
             boolean finite = Float.isFinite(loss) && Double.isFinite(gradNorm);
             if (!finite && config.onNonFinite() == NonFinitePolicy.STOP) {
+                String kept = lastCheckpoint < 0 ? "no checkpoint was written yet"
+                        : "the newest checkpoint, step " + lastCheckpoint + ", holds the last good parameters";
                 String message = "loss " + loss + ", gradient norm " + gradNorm + " at step " + (step + 1)
-                        + ": stopped (train.onNonFinite=stop); the newest checkpoint is step " + lastCheckpoint
-                        + ". Lower train.lr or set train.onNonFinite=skip.";
+                        + ": stopped (train.onNonFinite=stop); " + kept + ". Lower train.lr, or set"
+                        + " train.onNonFinite=skip to skip such steps.";
                 metrics.emit(event("non_finite_stop", step + 1));
                 return new TrainOutcome(false, step, lastCheckpoint, valLoss, skipped, message);
             }
@@ -164,7 +166,7 @@ public final class RankTrainer {
             boolean last = step == config.steps();
             if (step % config.evalEvery() == 0 || last) valLoss = validate(step);
             if (step % config.checkpointEvery() == 0 || last) {
-                writeCheckpoint(step);
+                writeCheckpoint(step, lastCheckpoint);
                 lastCheckpoint = step;
             }
         }
@@ -206,7 +208,7 @@ public final class RankTrainer {
         return row;
     }
 
-    private void writeCheckpoint(long step) {
+    private void writeCheckpoint(long step, long previous) {
         // with TP the first replica's ranks gather together, whether or not anyone writes
         if (!firstReplica || (checkpoints.isEmpty() && tensorParallel.size() == 1)) return;
         Map<String, INDArray> params = tensorParallel.logicalParameters(model.parameters());
@@ -223,8 +225,11 @@ public final class RankTrainer {
         try {
             checkpoints.get().write(content);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write the checkpoint of step " + step
-                    + "; earlier checkpoints are intact: " + e.getMessage(), e);
+            String kept = previous < 0 ? "there is no earlier checkpoint" : "the checkpoint of step " + previous
+                    + " is intact";
+            throw new UncheckedIOException("could not write the checkpoint of step " + step + ": " + e.getMessage()
+                    + "; " + kept + ". Free space on the run directory's file system or make it writable (or set"
+                    + " run.dir elsewhere), then rerun with --resume", e);
         }
         metrics.emit(event("checkpoint", step));
     }

@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Check golden-vector files (or directories of them) against Spindle's layers and optimizers."
-                + " Prints PASS/FAIL per case and 'N passed, N failed'; exits 0 only when none failed.")
+                + " Prints PASS/FAIL per case and 'N passed, N failed'; exits 0 only when none failed, 2 when a"
+                + " file is missing or malformed.")
 public final class ConformanceCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE_OR_DIR", description = "golden JSON files or directories")
     List<Path> roots;
@@ -27,6 +28,12 @@ public final class ConformanceCommand implements Callable<Integer> {
             }
         }
         ConformanceReport report = ConformanceRunner.run(roots, System.out);
+        if (!report.malformed().isEmpty()) {
+            // a file that cannot be read checks nothing: bad input (exit 2), not a numerical failure
+            throw new ConfigException(report.malformed().size() + " golden file(s) could not be checked: "
+                    + String.join("; ", report.malformed()) + "; fix or regenerate them in the format of"
+                    + " ../shared/golden/README.md");
+        }
         return report.failed() == 0 ? ExitCodes.OK : ExitCodes.RUNTIME_FAILURE;
     }
 }

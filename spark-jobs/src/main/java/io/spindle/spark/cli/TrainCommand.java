@@ -47,6 +47,10 @@ public final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "Finished %d steps in %.1f s. Validation loss %.4f nats/token (perplexity %.2f).%n",
                     summary.outcome().lastStep(), summary.wallSeconds(), summary.outcome().finalValLoss(),
                     Math.exp(summary.outcome().finalValLoss()));
+            if (summary.outcome().skippedSteps() > 0) {
+                out.println(summary.outcome().skippedSteps() + " step(s) had a non-finite loss or gradient and were"
+                        + " skipped (train.onNonFinite=skip); metrics.jsonl marks them with non_finite_skip events");
+            }
             out.println("Run directory: " + summary.config().run().dir());
             if (!noSample) {
                 CheckpointModels.Loaded loaded = CheckpointModels.load(summary.config().run().dir(), List.of(),

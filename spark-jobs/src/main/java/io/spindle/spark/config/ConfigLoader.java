@@ -100,8 +100,10 @@ public final class ConfigLoader {
         }
         TypedReader r = new TypedReader(c);
         String name = r.string("run.name");
-        if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new ConfigException("run.name=\"" + name + "\" must be non-empty letters, digits, '.', '_' or '-'");
+        // "." and ".." would put runs/<name> at or above runs/: the run directory must stay inside it
+        if (name.isBlank() || !name.matches("[A-Za-z0-9._-]+") || name.matches("\\.+")) {
+            throw new ConfigException("run.name=\"" + name + "\" must be non-empty letters, digits, '.', '_' or '-'"
+                    + " and not only dots; e.g. run.name=tiny-1");
         }
         String dir = r.string("run.dir").isBlank() ? "runs/" + name : stripSlash(r.string("run.dir"));
         SpindleConfig.Run run = new SpindleConfig.Run(name, dir, r.string("run.initFrom"));

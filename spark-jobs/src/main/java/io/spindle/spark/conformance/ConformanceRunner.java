@@ -36,6 +36,7 @@ public final class ConformanceRunner {
     public static ConformanceReport run(List<Path> roots, PrintStream out, OptimizerCases optimizers) {
         int passed = 0;
         int failed = 0;
+        List<String> malformed = new java.util.ArrayList<>();
         for (Path root : roots) {
             List<Path> files;
             try {
@@ -58,6 +59,7 @@ public final class ConformanceRunner {
                 } catch (MalformedGoldenFileException e) {
                     out.println("FAIL " + name + ": " + e.getMessage());
                     failed++;
+                    malformed.add(e.getMessage());
                     continue;
                 }
                 for (GoldenCase c : cases) {
@@ -69,7 +71,7 @@ public final class ConformanceRunner {
             }
         }
         out.println(passed + " passed, " + failed + " failed");
-        return new ConformanceReport(passed, failed);
+        return new ConformanceReport(passed, failed, malformed);
     }
 
     /** Null when the case passes, otherwise the reason. */

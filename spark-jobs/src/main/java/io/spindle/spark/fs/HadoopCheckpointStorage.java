@@ -30,8 +30,16 @@ public final class HadoopCheckpointStorage implements CheckpointStorage {
         this.root = fs.makeQualified(p);
     }
 
+    /** Paths below the root only: a ".." segment (from a damaged or crafted manifest) is refused. */
     private Path resolve(String path) {
-        return path.isEmpty() ? root : new Path(root, path);
+        if (path.isEmpty()) return root;
+        for (String segment : path.split("/")) {
+            if (segment.equals("..")) {
+                throw new IllegalArgumentException("checkpoint path \"" + path + "\" leaves " + root
+                        + "; checkpoint files must stay inside the run's checkpoints directory");
+            }
+        }
+        return new Path(root, path);
     }
 
     @Override

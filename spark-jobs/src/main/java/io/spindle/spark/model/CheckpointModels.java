@@ -3,6 +3,7 @@ package io.spindle.spark.model;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
+import io.spindle.parallel.checkpoint.CorruptCheckpointException;
 import io.spindle.parallel.train.ModelState;
 import io.spindle.spark.config.ConfigException;
 import io.spindle.spark.config.ConfigLoader;
@@ -56,7 +57,12 @@ public final class CheckpointModels {
             }
             CheckpointCatalog catalog = new CheckpointCatalog(
                     new HadoopCheckpointStorage(given.getParent().toString(), hadoopConf));
-            content = catalog.load(Long.parseLong(name.substring("step-".length())));
+            try {
+                content = catalog.load(Long.parseLong(name.substring("step-".length())));
+            } catch (CorruptCheckpointException e) {
+                throw new ConfigException(e.getMessage() + "; this checkpoint is unusable: pass the run directory to use"
+                        + " its newest valid checkpoint, or another checkpoints/step-N", e);
+            }
             location = given.toString();
         } else {
             Path checkpoints = new Path(given, "checkpoints");

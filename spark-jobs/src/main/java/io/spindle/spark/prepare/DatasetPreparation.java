@@ -1,10 +1,10 @@
 package io.spindle.spark.prepare;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 
 import io.spindle.data.shard.DatasetManifest;
+import io.spindle.data.tokenizer.ByteTokenizer;
 import io.spindle.spark.config.SpindleConfig;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -27,10 +27,7 @@ public final class DatasetPreparation {
         Path manifestPath = new Path(data.prepared(), DatasetManifest.FILE_NAME);
         FileSystem fs = manifestPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
         if (fs.exists(manifestPath)) {
-            DatasetManifest existing;
-            try (InputStream in = fs.open(manifestPath)) {
-                existing = DatasetManifest.read(manifestPath.toString(), in);
-            }
+            DatasetManifest existing = TokenDatasetLoader.readManifest(fs, manifestPath);
             checkMatches(existing, opts);
             console.printf("Using the prepared dataset in %s (%,d train, %,d validation tokens)%n", data.prepared(),
                     existing.trainTokens(), existing.validationTokens());
@@ -51,6 +48,14 @@ public final class DatasetPreparation {
     }
 
     private static void checkMatches(DatasetManifest existing, PrepareOptions opts) {
+        ByteTokenizer tokenizer = new ByteTokenizer();
+        if (!tokenizer.name().equals(existing.tokenizer()) || existing.vocabSize() != tokenizer.vocabSize()) {
+            // checked here too, before the driver writes anything into the run directory
+            throw new PrepareException("data.prepared=" + opts.output() + " holds a dataset tokenized with "
+                    + existing.tokenizer() + " (vocab " + existing.vocabSize() + ") but Spindle trains with "
+                    + tokenizer.name() + " (vocab " + tokenizer.vocabSize() + "); set data.prepared to a new"
+                    + " directory so that it is prepared again");
+        }
         boolean same = existing.sources().equals(opts.inputs()) && existing.seed() == opts.seed()
                 && existing.validationFraction() == opts.validationFraction();
         if (!same) {

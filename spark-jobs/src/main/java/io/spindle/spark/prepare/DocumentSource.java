@@ -15,6 +15,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -45,11 +46,24 @@ final class DocumentSource {
         String[] paths = opts.inputs().toArray(String[]::new);
         return switch (format) {
             case TEXT -> spark.read().option("wholetext", true).text(paths)
-                    .as(Encoders.STRING()).javaRDD()
-                    .flatMap(file -> paragraphs(file).iterator());
+                    .select(functions.col("value"), functions.input_file_name()).javaRDD()
+                    .flatMap(file -> paragraphs(checkedUtf8(file.getString(1), file.getString(0))).iterator());
             case JSONL -> column(readJson(spark, opts, paths), opts, "JSONL");
             case PARQUET -> column(spark.read().parquet(paths), opts, "Parquet");
         };
+    }
+
+    /**
+     * Spark decodes text as UTF-8 and turns every byte sequence that is not UTF-8 into U+FFFD, which
+     * would then be trained on as if it were text; a file with one is refused, naming it and the line.
+     */
+    static String checkedUtf8(String file, String text) {
+        int bad = text.indexOf('\uFFFD');
+        if (bad < 0) return text;
+        long line = 1 + text.substring(0, bad).chars().filter(c -> c == '\n').count();
+        throw new PrepareException("text input " + file + " is not UTF-8: line " + line + " holds bytes that do not"
+                + " decode (or a U+FFFD replacement character); convert the file to UTF-8, e.g. `iconv -f latin1 -t"
+                + " utf-8`, and prepare again");
     }
 
     /** Paragraphs of one text file; \r\n and \r line endings count as \n. */

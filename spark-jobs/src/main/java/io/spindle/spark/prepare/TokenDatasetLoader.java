@@ -13,6 +13,7 @@ import io.spindle.data.shard.TokenShard;
 import io.spindle.data.shard.TokenShardReader;
 import io.spindle.data.tokenizer.ByteTokenizer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -51,9 +52,12 @@ public final class TokenDatasetLoader {
         }
     }
 
-    private static DatasetManifest readManifest(FileSystem fs, Path path) throws IOException {
+    /** Reads and validates {@code dataset.json}; @throws InvalidDatasetException naming it and the fix */
+    public static DatasetManifest readManifest(FileSystem fs, Path path) throws IOException {
         try (InputStream in = fs.open(path)) {
             return DatasetManifest.read(path.toString(), in);
+        } catch (ChecksumException e) {
+            throw damaged(path, e);
         } catch (FileNotFoundException e) {
             throw new InvalidDatasetException("no " + DatasetManifest.FILE_NAME + " in " + path.getParent()
                     + ": the dataset was never prepared there or its preparation did not finish; run `spindle prepare`"
@@ -83,9 +87,17 @@ public final class TokenDatasetLoader {
         return tokens;
     }
 
+    /** Hadoop's own checksum (the local file system's .crc files) caught a changed or damaged file. */
+    private static InvalidDatasetException damaged(Path path, ChecksumException e) {
+        return new InvalidDatasetException(path + " fails the file system's checksum (" + e.getMessage() + "): it was"
+                + " damaged or modified after it was written; " + FIX, e);
+    }
+
     private static TokenShard readShard(FileSystem fs, Path path, TokenShardReader reader) throws IOException {
         try (FSDataInputStream in = fs.open(path)) {
             return reader.read(path.toString(), in);
+        } catch (ChecksumException e) {
+            throw damaged(path, e);
         } catch (FileNotFoundException e) {
             throw new InvalidDatasetException("token shard " + path + " listed in " + DatasetManifest.FILE_NAME
                     + " is missing; the dataset was copied incompletely; " + FIX, e);

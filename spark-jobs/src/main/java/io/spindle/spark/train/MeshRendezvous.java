@@ -27,11 +27,11 @@ final class MeshRendezvous {
 
     static MeshCommunicators join(BarrierTaskContext context, DeviceMesh mesh, int rank, String host, byte[] secret,
                                   CommConfig comm) throws IOException {
-        ServerSocketChannel dpListener = mesh.dp() > 1 ? listen() : null;
+        ServerSocketChannel dpListener = mesh.dp() > 1 ? TcpRingCommunicator.listen(host) : null;
         ServerSocketChannel tpListener = null;
         Communicator dp = null;
         try {
-            tpListener = mesh.tp() > 1 ? listen() : null;
+            tpListener = mesh.tp() > 1 ? TcpRingCommunicator.listen(host) : null;
             String[] published = context.allGather(host + ":" + port(dpListener) + " " + host + ":" + port(tpListener));
             dp = dpListener == null ? InProcessGroup.create(1).get(0)
                     : TcpRingCommunicator.connect(mesh.dpIndex(rank), addresses(published, mesh.dpGroup(rank), 0),
@@ -45,17 +45,6 @@ final class MeshRendezvous {
             if (dp != null) dp.close();
             if (dpListener != null) dpListener.close();
             if (tpListener != null) tpListener.close();
-            throw e;
-        }
-    }
-
-    private static ServerSocketChannel listen() throws IOException {
-        ServerSocketChannel listener = ServerSocketChannel.open();
-        try {
-            listener.bind(new InetSocketAddress(0));
-            return listener;
-        } catch (IOException e) {
-            listener.close();
             throw e;
         }
     }

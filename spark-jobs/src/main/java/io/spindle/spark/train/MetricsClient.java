@@ -54,7 +54,7 @@ final class MetricsClient implements MetricsSink, AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            out.flush();
+            if (!broken) out.flush(); // a broken channel would only fail again
         } finally {
             socket.close();
         }

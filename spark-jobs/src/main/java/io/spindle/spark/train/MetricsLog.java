@@ -5,9 +5,9 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -33,10 +33,13 @@ final class MetricsLog implements AutoCloseable {
     MetricsLog(String uri, Configuration hadoopConf) throws IOException {
         Path path = new Path(uri);
         FileSystem fs = path.getFileSystem(hadoopConf);
-        // The checksummed local FileSystem buffers writes until close whatever hflush says, so a
-        // reader tailing metrics.jsonl (or TensorBoard) would see nothing for the whole run and a
-        // killed driver would lose every row; its raw form writes through. HDFS is not affected.
-        if (fs instanceof LocalFileSystem local) fs = local.getRawFileSystem();
+        if (fs instanceof ChecksumFileSystem checksummed) {
+            // The local file system holds back up to a 512-byte checksum chunk until close, so the rows a
+            // killed driver wrote last would be lost. metrics.jsonl is a log, not verified data: write it
+            // unchecksummed, each line reaching the OS when it is flushed (and drop a stale .crc).
+            checksummed.getRawFileSystem().delete(checksummed.getChecksumFile(path), false);
+            fs = checksummed.getRawFileSystem();
+        }
         byte[] earlier = new byte[0];
         if (fs.exists(path)) {
             // Not every FileSystem supports append (the checksummed local one does not), so a

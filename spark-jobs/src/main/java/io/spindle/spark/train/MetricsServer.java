@@ -6,9 +6,10 @@ import io.spindle.parallel.net.SecretHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -25,6 +26,8 @@ import java.util.function.Consumer;
 final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
     static final String PURPOSE = "metrics";
+    static final int MAX_ROW_BYTES = 1 << 20;
+    private static final int HANDSHAKE_TIMEOUT_MS = 30_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ServerSocket server;
@@ -64,11 +67,13 @@ final class MetricsServer implements AutoCloseable {
 
     private void serve(Socket s) {
         try (s) {
-            s.setSoTimeout(0);
+            // a stranger that connects and says nothing must not hold a thread for the whole run
+            s.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             SecretHandshake.challenge(s, secret, PURPOSE);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            s.setSoTimeout(0);
+            InputStream in = new BufferedInputStream(s.getInputStream());
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = readRow(in)) != null) {
                 Map<String, Object> row = JSON.readValue(line, new TypeReference<>() {});
                 synchronized (this) {
                     onRow.accept(row);
@@ -79,6 +84,24 @@ final class MetricsServer implements AutoCloseable {
         } catch (IOException e) {
             if (!closed) LOG.warn("metrics connection from {} ended: {}", s.getRemoteSocketAddress(), e.getMessage());
         }
+    }
+
+    /**
+     * One line of UTF-8 without its newline, or null at the end of the stream. A metrics row is a few
+     * hundred bytes; a longer line is refused rather than buffered, so no peer can make the driver
+     * allocate without bound.
+     */
+    static String readRow(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            if (line.size() == MAX_ROW_BYTES) {
+                throw new IOException("a metrics row longer than " + MAX_ROW_BYTES + " bytes; closing the connection");
+            }
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
     }
 
     /**

@@ -30,7 +30,8 @@ final class ProgressReporter {
     void onRow(Map<String, Object> row) {
         if (row.containsKey("event")) {
             String event = String.valueOf(row.get("event"));
-            if (!event.equals("checkpoint") && !event.equals("start")) line("[" + event + " at step " + row.get("step") + "]");
+            if (row.get("message") != null) line("warning: " + row.get("message")); // e.g. a damaged checkpoint skipped
+            else if (!event.equals("checkpoint") && !event.equals("start")) line("[" + event + " at step " + row.get("step") + "]");
             else if (event.equals("checkpoint")) line("checkpoint written at step " + row.get("step"));
             return;
         }

@@ -1,6 +1,7 @@
 package io.spindle.spark.train;
 
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
+import io.spindle.parallel.checkpoint.CorruptCheckpointException;
 import io.spindle.parallel.net.SecretHandshake;
 import io.spindle.parallel.train.MetricsSink;
 import io.spindle.parallel.train.TrainOutcome;
@@ -88,8 +89,16 @@ public final class TrainJob {
         return new Summary(outcomes[0], config, (System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * A new random secret per launch. Replaced only by JobSecretTest, which must know the secret to
+     * prove that it appears nowhere a run leaves text (logs, metrics, Spark's event log and UI conf).
+     */
+    static volatile java.util.function.Supplier<byte[]> jobSecrets = SecretHandshake::newSecret;
+
     /** Beyond parallel.timeoutSeconds: time for Spark to report the killed tasks of a failed launch. */
     private static final long STOP_GRACE_MS = 30_000;
+    /** After the last attempt: time for the listener bus to deliver the failed tasks' reasons. */
+    private static final long LAST_ATTEMPT_REPORT_MS = 5_000;
 
     /**
      * One launch of the barrier stage, with its own job secret and metrics server. On failure it
@@ -112,7 +121,7 @@ public final class TrainJob {
                         + " registered after waiting " + wait.toSeconds() + " s " + slots.executors(), null, null);
             }
         }
-        byte[] secret = SecretHandshake.newSecret();
+        byte[] secret = jobSecrets.get();
         SparkConf sparkConf = sc.getConf();
         String driverHost = sparkConf.get("spark.driver.host", "localhost");
         String bindHost = sparkConf.get("spark.driver.bindAddress", driverHost);
@@ -133,7 +142,11 @@ public final class TrainJob {
                 return (TrainOutcome[]) collected;
             } catch (Exception sparkError) {
                 // collect() throws SparkException (checked, but undeclared in Scala) when the stage fails
-                boolean stopped = watch.awaitAllTasksEnded(parallel.timeoutSeconds() * 1000L + STOP_GRACE_MS);
+                // Before a relaunch, wait until no rank of this launch can still write a checkpoint; after the
+                // last attempt only long enough to learn which rank failed (a frozen rank may never end).
+                long waitMs = attempt < parallel.attempts() ? parallel.timeoutSeconds() * 1000L + STOP_GRACE_MS
+                        : LAST_ATTEMPT_REPORT_MS;
+                boolean stopped = watch.awaitAllTasksEnded(waitMs);
                 throw LaunchFailedException.from(watch.failures(), stopped ? List.of() : watch.stillRunning(),
                         sparkError);
             } finally {
@@ -160,8 +173,44 @@ public final class TrainJob {
         if (resume && steps.isEmpty()) {
             console.println("--resume: no checkpoint in " + config.run().checkpointsDir() + " yet; starting at step 0");
         } else if (resume) {
+            checkResumable(config, catalog, steps.get(steps.size() - 1));
             console.println("--resume: continuing from the newest valid checkpoint in " + config.run().checkpointsDir());
         }
+    }
+
+    /**
+     * A checkpoint of another model cannot be resumed; refusing it here, before the driver writes
+     * config.resolved.conf or metrics, leaves the run directory exactly as it was.
+     */
+    private static void checkResumable(SpindleConfig config, CheckpointCatalog catalog, long step) throws IOException {
+        SpindleConfig saved;
+        try {
+            saved = ConfigLoader.fromText(catalog.manifest(step).config());
+        } catch (CorruptCheckpointException | ConfigException e) {
+            return; // the ranks skip a damaged checkpoint with a warning and fall back to an older one
+        }
+        List<String> differences = differences(saved.model(), config.model());
+        if (!differences.isEmpty()) {
+            throw new ConfigException("--resume: the checkpoint of step " + step + " in " + config.run().checkpointsDir()
+                    + " was written for another model (" + String.join(", ", differences) + "; checkpoint → config)"
+                    + "; resume with the run's own settings (its config.resolved.conf) or start a new run with"
+                    + " another run.name / run.dir. Nothing was changed.");
+        }
+    }
+
+    /** "model.dModel 32 → 64" for each field in which two model configs differ. */
+    static List<String> differences(Record saved, Record wanted) {
+        List<String> out = new java.util.ArrayList<>();
+        for (java.lang.reflect.RecordComponent c : saved.getClass().getRecordComponents()) {
+            try {
+                Object a = c.getAccessor().invoke(saved);
+                Object b = c.getAccessor().invoke(wanted);
+                if (!java.util.Objects.equals(a, b)) out.add("model." + c.getName() + " " + a + " → " + b);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("a record's accessor is public", e);
+            }
+        }
+        return out;
     }
 
     private static void writeResolvedConfig(SpindleConfig config, Configuration hadoopConf) throws IOException {
