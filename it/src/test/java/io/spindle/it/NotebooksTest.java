@@ -84,7 +84,7 @@ class NotebooksTest {
         pb.environment().put("JUPYTER_PATH", DATA_DIR.toString());
         pb.environment().put("SPINDLE_HOME", ROOT.toString());
         pb.environment().put("SPINDLE_NOTEBOOK_RUNS", Paths.get("target", "notebook-runs").toAbsolutePath().toString());
-        pb.environment().put("SPINDLE_NOTEBOOK_STEPS", "20");
+        pb.environment().put("SPINDLE_NOTEBOOK_STEPS", "12");
         pb.environment().put("OMP_NUM_THREADS", "2");
         Process p = pb.start();
         if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
