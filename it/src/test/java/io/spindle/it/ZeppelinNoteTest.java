@@ -49,7 +49,7 @@ class ZeppelinNoteTest {
     static void startSpark() {
         // What the note reads to find Spindle's configs and corpus, where to write, how long to train.
         System.setProperty("spindle.home", ROOT.toString());
-        System.setProperty("spindle.steps", "20");
+        System.setProperty("spindle.steps", "12");
         System.setProperty("spindle.runs", Paths.get("target", "zeppelin-runs").toAbsolutePath().toString());
         spark = SparkSession.builder().master("local[2]").appName("zeppelin-note-test")
                 .config("spark.ui.enabled", "false").getOrCreate();
