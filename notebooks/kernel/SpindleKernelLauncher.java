@@ -7,20 +7,19 @@ import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.AbstractMap;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.HashMap;
 import java.util.logging.LogManager;
 
 /**
- * Starts the rapaio Java kernel as its MainApp does, but makes a request that arrives while the
- * kernel is still starting wait instead of killing it. The kernel (3.0.1) binds its sockets first
- * and builds its message handlers only after JShell is up; with Spark's ~250 jars on the classpath
- * that takes seconds, and the client's first kernel_info_request, arriving meanwhile, hits the
- * null handler map and ends the kernel's shell thread for good (the client then times out). Here
- * the map is a stand-in until the kernel installs its own: a lookup blocks until then and is
- * answered from the real map.
+ * Starts the rapaio Java kernel as its MainApp does, but lets it survive a request that arrives
+ * while it is still starting. The kernel (3.0.1) binds its sockets first and creates its message
+ * handler map only after JShell is up; with Spark's ~250 jars on the classpath that takes seconds,
+ * and the client's first kernel_info_request, arriving meanwhile, met a null map: the NPE ended the
+ * kernel's shell thread for good and the client timed out. Here the map exists, empty, from the
+ * start, so such a request is logged as unhandled ("SEVERE ... Unhandled message") and dropped, as
+ * the kernel itself does between creating and filling its map; the client repeats kernel_info_request
+ * until one is answered. (Making the early request wait for the handlers instead deadlocked the
+ * kernel's start-up.)
  */
 public final class SpindleKernelLauncher {
     public static void main(String[] args) throws Exception {
@@ -34,25 +33,8 @@ public final class SpindleKernelLauncher {
         Channels channels = new Channels(props);
         Field handlers = Channels.class.getDeclaredField("handlers");
         handlers.setAccessible(true);
-        CountDownLatch started = new CountDownLatch(1);
-        handlers.set(channels, new AbstractMap<Object, Object>() {
-            @Override
-            public Object get(Object type) {
-                try {
-                    started.await();
-                    return ((Map<?, ?>) handlers.get(channels)).get(type);
-                } catch (InterruptedException | IllegalAccessException e) {
-                    throw new IllegalStateException("the kernel did not finish starting", e);
-                }
-            }
-
-            @Override
-            public Set<Entry<Object, Object>> entrySet() {
-                return Set.of();
-            }
-        });
+        handlers.set(channels, new HashMap<>());
         channels.connect(MainApp.kernel);
-        started.countDown();
         channels.joinUntilClose();
     }
 }

@@ -55,10 +55,13 @@ class NotebooksTest {
     @ParameterizedTest
     @MethodSource("notebooks")
     void executesWithoutErrors(String notebook) throws Exception {
+        List<String> nbconvert = List.of(JUPYTER.toString(), "nbconvert", "--to", "notebook", "--execute", notebook,
+                "--output-dir", OUT.toString(), "--ExecutePreprocessor.timeout=900",
+                "--ExecutePreprocessor.startup_timeout=300");
         Path log = OUT.resolve(notebook + ".log");
-        run(List.of(JUPYTER.toString(), "nbconvert", "--to", "notebook", "--execute", notebook, "--output-dir",
-                OUT.toString(), "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.startup_timeout=300"),
-                ROOT.resolve("notebooks"), log, 20);
+        Files.deleteIfExists(OUT.resolve(notebook)); // only this run's output counts
+        int exit = start(nbconvert, ROOT.resolve("notebooks"), log, 20);
+        assertEquals(0, exit, String.join(" ", nbconvert) + " failed:\n" + SparkJvm.tail(log, 60));
         JsonNode executed = JSON.readTree(OUT.resolve(notebook).toFile());
         int images = 0;
         int code = 0;
@@ -79,6 +82,12 @@ class NotebooksTest {
     }
 
     private static void run(List<String> command, Path dir, Path log, int minutes) throws Exception {
+        assertEquals(0, start(command, dir, log, minutes), String.join(" ", command) + " failed:\n"
+                + SparkJvm.tail(log, 60));
+    }
+
+    /** Runs {@code command} with the notebooks' environment and returns its exit code. */
+    private static int start(List<String> command, Path dir, Path log, int minutes) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().put("JUPYTER_PATH", DATA_DIR.toString());
@@ -91,6 +100,6 @@ class NotebooksTest {
             p.destroyForcibly();
             fail(String.join(" ", command) + " did not finish in " + minutes + " minutes:\n" + SparkJvm.tail(log, 60));
         }
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + SparkJvm.tail(log, 60));
+        return p.exitValue();
     }
 }
