@@ -66,6 +66,21 @@ class SparkSubmitTest {
         assertTrue(Files.size(runDir.resolve("metrics.jsonl")) > 0);
     }
 
+    /** Executors load ND4J and OpenBLAS from the application jar: nothing is installed on them. */
+    @Test
+    void applicationJarCarriesTheLinuxNativesButNotSpark() throws IOException {
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(appJar.toFile())) {
+            for (String lib : List.of("org/nd4j/linalg/cpu/nativecpu/bindings/linux-x86_64/libnd4jcpu.so",
+                    "org/nd4j/linalg/cpu/nativecpu/bindings/linux-x86_64/libjnind4jcpu.so",
+                    "org/bytedeco/openblas/linux-x86_64/libopenblas.so.0",
+                    "org/bytedeco/javacpp/linux-x86_64/libjnijavacpp.so")) {
+                assertTrue(jar.getEntry(lib) != null, appJar + " lacks " + lib);
+            }
+            assertTrue(jar.stream().noneMatch(e -> e.getName().startsWith("org/apache/spark/")),
+                    appJar + " must not carry Spark: the cluster's spark-submit brings it");
+        }
+    }
+
     @Test
     void badConfigExitsWithTwoThroughSparkSubmit() throws Exception {
         Path log = dir.resolve("bad.log");

@@ -1,10 +1,6 @@
 package io.spindle.spark.cli;
 
-import io.spindle.data.sampling.ValidationBatches;
-import io.spindle.data.shard.TokenDataset;
-import io.spindle.parallel.train.Validation;
-import io.spindle.spark.model.CheckpointModels;
-import io.spindle.spark.prepare.TokenDatasetLoader;
+import io.spindle.spark.api.Evaluation;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +8,6 @@ import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -30,20 +25,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Configuration hadoopConf = new Configuration();
-        CheckpointModels.Loaded loaded = CheckpointModels.load(source, overrides, hadoopConf, System.err);
-        TokenDataset data = TokenDatasetLoader.load(loaded.config().data().prepared(), hadoopConf);
-        int seq = loaded.config().train().seq();
-        ValidationBatches validation = new ValidationBatches(data.validation(), seq, loaded.config().train().batch(),
-                batches);
-        Validation.Result r = Validation.evaluate(loaded.model(), validation, seq, batches);
-        if (r.tokens() == 0) {
-            throw new io.spindle.spark.config.ConfigException("the validation split of " + loaded.config().data().prepared()
-                    + " holds fewer than one batch of " + loaded.config().train().batch() + " x " + seq
-                    + " tokens; prepare more data or lower train.batch with --set");
-        }
-        System.out.printf(Locale.ROOT, "checkpoint %s (step %d, %,d parameters)%nval_loss %.4f nats/token  perplexity %.3f  val_bpb %.4f"
-                + "  (%,d tokens)%n", loaded.location(), loaded.step(), loaded.model().parameters().totalSize(), r.loss(), r.perplexity(), r.bpb(), r.tokens());
+        System.out.println(Evaluation.of(source, batches, overrides, new Configuration()));
         return ExitCodes.OK;
     }
 }

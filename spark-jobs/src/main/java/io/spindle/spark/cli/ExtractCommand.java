@@ -1,10 +1,6 @@
 package io.spindle.spark.cli;
 
-import io.spindle.layers.model.ChainSubModels;
-import io.spindle.layers.model.MatFormerExtraction;
-import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.SubModel;
-import io.spindle.spark.config.ConfigException;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.model.CheckpointModels;
@@ -47,29 +43,13 @@ public final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Configuration hadoopConf = new Configuration();
         CheckpointModels.Found found = CheckpointModels.find(source, hadoopConf, System.err);
-        SpindleConfig config = ConfigLoader.fromText(found.content().config());
-        ModelConfig model = config.model();
-        SubModel sub;
-        try {
-            if (what.widths != null) {
-                int[] widths = what.widths;
-                if (widths.length == 1) {
-                    widths = new int[model.layers()];
-                    java.util.Arrays.fill(widths, what.widths[0]);
-                }
-                sub = MatFormerExtraction.extract(model, found.content().model(), widths);
-            } else if (what.chains != null) {
-                sub = ChainSubModels.firstChains(model, found.content().model(), what.chains);
-            } else {
-                sub = ChainSubModels.grow(model, found.content().model(), what.grow, config.train().seed() + 1);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage(), e);
-        }
+        SubModel sub = what.widths != null ? DerivedModels.matFormer(found, what.widths)
+                : what.chains != null ? DerivedModels.firstChains(found, what.chains)
+                : DerivedModels.grown(found, what.grow);
         SpindleConfig written = DerivedModels.write(found, sub, out, hadoopConf);
         System.out.printf(java.util.Locale.ROOT, "extracted %s (step %d): %,d parameters (from %,d) into %s%n",
-                found.location(), found.content().step(), sub.config().parameterCount(), model.parameterCount(),
-                written.run().dir());
+                found.location(), found.content().step(), sub.config().parameterCount(),
+                ConfigLoader.fromText(found.content().config()).model().parameterCount(), written.run().dir());
         return ExitCodes.OK;
     }
 }

@@ -1,6 +1,5 @@
 package io.spindle.spark.cli;
 
-import io.spindle.spark.config.SpindleConfig;
 import io.spindle.spark.generate.TextGenerator;
 import io.spindle.spark.model.CheckpointModels;
 import org.apache.hadoop.conf.Configuration;
@@ -44,10 +43,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (temperature != null) all.add("generate.temperature=" + temperature);
         if (topK != null) all.add("generate.topK=" + topK);
         if (seed != null) all.add("generate.seed=" + seed);
-        CheckpointModels.Loaded loaded = CheckpointModels.load(source, all, new Configuration(), System.err);
-        SpindleConfig.Generate g = loaded.config().generate();
-        System.out.println(new TextGenerator(loaded.model(), loaded.config().train().seq())
-                .generate(g.prompt(), g.tokens(), g.temperature(), g.topK(), g.seed()));
+        System.out.println(TextGenerator.sample(CheckpointModels.load(source, all, new Configuration(), System.err)));
         return ExitCodes.OK;
     }
 }

@@ -26,10 +26,18 @@ public final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--if-missing", description = "do nothing when data.prepared already holds a complete dataset"
+            + " prepared with the same data.* settings (a scheduler's retry after a completed prepare)")
+    boolean ifMissing;
+
     @Override
     public Integer call() throws Exception {
         SpindleConfig config = ConfigLoader.load(conf, overrides);
         try (SparkSession spark = SparkSessions.start(config, "spindle prepare " + config.run().name())) {
+            if (ifMissing) {
+                DatasetPreparation.ensurePrepared(spark, config, System.out);
+                return ExitCodes.OK;
+            }
             DatasetManifest manifest = PrepareJob.run(spark, DatasetPreparation.options(config));
             System.out.printf("Prepared %s: %,d train tokens in %d shard(s), %,d validation tokens in %d shard(s)%n",
                     config.data().prepared(), manifest.trainTokens(), manifest.train().size(),

@@ -55,11 +55,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (!noSample) {
                 CheckpointModels.Loaded loaded = CheckpointModels.load(summary.config().run().dir(), List.of(),
                         spark.sparkContext().hadoopConfiguration(), System.err);
-                SpindleConfig.Generate g = loaded.config().generate();
-                String text = new TextGenerator(loaded.model(), loaded.config().train().seq())
-                        .generate(g.prompt(), g.tokens(), g.temperature(), g.topK(), g.seed());
-                out.println("Sample (step " + loaded.step() + ", temperature " + g.temperature() + "):");
-                out.println(text);
+                out.println("Sample (step " + loaded.step() + ", temperature " + loaded.config().generate().temperature()
+                        + "):");
+                out.println(TextGenerator.sample(loaded));
             }
             return ExitCodes.OK;
         }

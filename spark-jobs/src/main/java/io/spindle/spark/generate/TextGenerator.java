@@ -4,6 +4,8 @@ import io.spindle.data.tokenizer.ByteTokenizer;
 import io.spindle.layers.core.Buffers;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.parallel.tpla.TplaDecoder;
+import io.spindle.spark.config.SpindleConfig;
+import io.spindle.spark.model.CheckpointModels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -29,6 +31,13 @@ public final class TextGenerator {
         }
         this.model = model;
         this.context = context;
+    }
+
+    /** A sample with the loaded run's {@code generate.*} settings: prompt, tokens, temperature, top-k, seed. */
+    public static String sample(CheckpointModels.Loaded loaded) {
+        SpindleConfig.Generate g = loaded.config().generate();
+        return new TextGenerator(loaded.model(), loaded.config().train().seq())
+                .generate(g.prompt(), g.tokens(), g.temperature(), g.topK(), g.seed());
     }
 
     /** Continues {@code prompt} by {@code tokens} sampled tokens and returns prompt + continuation. */

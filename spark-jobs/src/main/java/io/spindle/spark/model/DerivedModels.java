@@ -1,6 +1,8 @@
 package io.spindle.spark.model;
 
 import io.spindle.layers.mla.MlaOptions;
+import io.spindle.layers.model.ChainSubModels;
+import io.spindle.layers.model.MatFormerExtraction;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.SubModel;
 import io.spindle.parallel.checkpoint.CheckpointContent;
@@ -30,6 +32,48 @@ import java.util.stream.Collectors;
  */
 public final class DerivedModels {
     private DerivedModels() {}
+
+    /**
+     * A MatFormer sub-model of {@code source}: one FFN width for every layer, or one per layer
+     * (Mix'n'Match).
+     */
+    public static SubModel matFormer(CheckpointModels.Found source, int... widths) {
+        ModelConfig model = sourceModel(source);
+        int[] perLayer = widths;
+        if (widths.length == 1) {
+            perLayer = new int[model.layers()];
+            java.util.Arrays.fill(perLayer, widths[0]);
+        }
+        int[] chosen = perLayer;
+        return asInputError(() -> MatFormerExtraction.extract(model, source.content().model(), chosen));
+    }
+
+    /** The Chain-of-Model sub-model of {@code source}'s first {@code chains} chains. */
+    public static SubModel firstChains(CheckpointModels.Found source, int chains) {
+        return asInputError(() -> ChainSubModels.firstChains(sourceModel(source), source.content().model(), chains));
+    }
+
+    /** {@code source}'s CoLM grown by one chain of {@code size}, new parameters drawn from train.seed + 1. */
+    public static SubModel grown(CheckpointModels.Found source, int size) {
+        SpindleConfig config = ConfigLoader.fromText(source.content().config());
+        return asInputError(() -> ChainSubModels.grow(config.model(), source.content().model(), size,
+                config.train().seed() + 1));
+    }
+
+    private static ModelConfig sourceModel(CheckpointModels.Found source) {
+        return ConfigLoader.fromText(source.content().config()).model();
+    }
+
+    /** Extraction refuses a choice the model cannot give with IllegalArgumentException: bad input, exit code 2. */
+    private static SubModel asInputError(java.util.function.Supplier<SubModel> extraction) {
+        try {
+            return extraction.get();
+        } catch (io.spindle.spark.config.ConfigException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new io.spindle.spark.config.ConfigException(e.getMessage(), e);
+        }
+    }
 
     /** Writes {@code sub} to {@code out}; returns the written config. */
     public static SpindleConfig write(CheckpointModels.Found source, SubModel sub, String out, Configuration hadoopConf)

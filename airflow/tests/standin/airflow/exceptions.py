@@ -1,0 +1,2 @@
+class AirflowException(Exception):
+    """Airflow's base exception."""

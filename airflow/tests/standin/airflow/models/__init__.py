@@ -1,0 +1,4 @@
+from airflow.models.baseoperator import BaseOperator
+from airflow.models.dag import DAG
+
+__all__ = ["BaseOperator", "DAG"]

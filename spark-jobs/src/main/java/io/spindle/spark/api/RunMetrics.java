@@ -1,0 +1,108 @@
+package io.spindle.spark.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spindle.spark.report.LineChart;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * The loss curves of one run, read from its {@code metrics.jsonl} (on any Hadoop FileSystem).
+ * A resumed or relaunched run repeats steps after its checkpoint; the later row of a step wins,
+ * as the run directory's contract says.
+ */
+public final class RunMetrics {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final NavigableMap<Long, Double> training;
+    private final NavigableMap<Long, Double> validation;
+
+    private RunMetrics(String name, NavigableMap<Long, Double> training, NavigableMap<Long, Double> validation) {
+        this.name = name;
+        this.training = training;
+        this.validation = validation;
+    }
+
+    /** Reads {@code <runDir>/metrics.jsonl}; {@code name} labels the run's lines in charts. */
+    public static RunMetrics read(String runDir, String name, Configuration hadoopConf) throws IOException {
+        Path file = new Path(runDir, "metrics.jsonl");
+        FileSystem fs = file.getFileSystem(hadoopConf);
+        if (!fs.exists(file)) {
+            throw new IllegalArgumentException(file + " does not exist: " + runDir + " is not a trained run directory"
+                    + " (train it first, or pass the run.dir a training wrote)");
+        }
+        NavigableMap<Long, Double> training = new TreeMap<>();
+        NavigableMap<Long, Double> validation = new TreeMap<>();
+        try (FSDataInputStream in = fs.open(file);
+             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.isBlank()) continue;
+                JsonNode row = JSON.readTree(line);
+                if (!row.has("step")) continue;
+                long step = row.get("step").asLong();
+                if (row.has("val_loss")) validation.put(step, row.get("val_loss").asDouble());
+                else if (row.has("loss")) training.put(step, row.get("loss").asDouble());
+            }
+        }
+        return new RunMetrics(name, training, validation);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Training loss (nats/token) by step. */
+    public LineChart.Series trainingLoss() {
+        return series(name + " train", training);
+    }
+
+    /** Validation loss (nats/token) by step. */
+    public LineChart.Series validationLoss() {
+        return series(name + " validation", validation);
+    }
+
+    /** The validation loss of the last validated step; NaN when the run has not validated yet. */
+    public double lastValidationLoss() {
+        return validation.isEmpty() ? Double.NaN : validation.lastEntry().getValue();
+    }
+
+    public long lastStep() {
+        return Math.max(training.isEmpty() ? -1 : training.lastKey(), validation.isEmpty() ? -1 : validation.lastKey());
+    }
+
+    /** Training and validation loss of this run, 720 × 400 pixels. */
+    public BufferedImage lossChart() {
+        return new LineChart(name + ": loss", "step", "loss (nats/token)")
+                .add(trainingLoss()).add(validationLoss()).render(720, 400);
+    }
+
+    /** The validation loss curves of several runs in one chart. */
+    public static BufferedImage validationChart(String title, RunMetrics... runs) {
+        LineChart chart = new LineChart(title, "step", "validation loss (nats/token)");
+        for (RunMetrics run : runs) chart.add(run.validationLoss());
+        return chart.render(720, 400);
+    }
+
+    private static LineChart.Series series(String name, Map<Long, Double> byStep) {
+        double[] x = new double[byStep.size()];
+        double[] y = new double[byStep.size()];
+        int i = 0;
+        for (Map.Entry<Long, Double> e : byStep.entrySet()) {
+            x[i] = e.getKey();
+            y[i++] = e.getValue();
+        }
+        return new LineChart.Series(name, x, y);
+    }
+}
