@@ -1,7 +1,5 @@
 package io.spindle.spark.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spindle.spark.report.LineChart;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -18,13 +16,11 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * The loss curves of one run, read from its {@code metrics.jsonl} (on any Hadoop FileSystem).
- * A resumed or relaunched run repeats steps after its checkpoint; the later row of a step wins,
- * as the run directory's contract says.
+ * The loss curves of one run for notebooks, read from its {@code metrics.jsonl} (on any Hadoop
+ * FileSystem) by {@link io.spindle.spark.report.RunMetrics}, which {@code spindle report} uses too:
+ * a resumed or relaunched run repeats steps after its checkpoint and the later row of a step wins.
  */
 public final class RunMetrics {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final String name;
     private final NavigableMap<Long, Double> training;
     private final NavigableMap<Long, Double> validation;
@@ -43,19 +39,15 @@ public final class RunMetrics {
             throw new IllegalArgumentException(file + " does not exist: " + runDir + " is not a trained run directory"
                     + " (train it first, or pass the run.dir a training wrote)");
         }
-        NavigableMap<Long, Double> training = new TreeMap<>();
-        NavigableMap<Long, Double> validation = new TreeMap<>();
+        io.spindle.spark.report.RunMetrics rows;
         try (FSDataInputStream in = fs.open(file);
              BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (line.isBlank()) continue;
-                JsonNode row = JSON.readTree(line);
-                if (!row.has("step")) continue;
-                long step = row.get("step").asLong();
-                if (row.has("val_loss")) validation.put(step, row.get("val_loss").asDouble());
-                else if (row.has("loss")) training.put(step, row.get("loss").asDouble());
-            }
+            rows = io.spindle.spark.report.RunMetrics.read(lines, file.toString());
         }
+        NavigableMap<Long, Double> training = new TreeMap<>();
+        NavigableMap<Long, Double> validation = new TreeMap<>();
+        for (var r : rows.train()) training.put(r.step(), r.loss());
+        for (var r : rows.validation()) validation.put(r.step(), r.loss());
         return new RunMetrics(name, training, validation);
     }
 
