@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.spindle.it.Submission.losses;
-import static io.spindle.it.Submission.metrics;
+import static io.spindle.it.TinyRun.losses;
+import static io.spindle.it.TinyRun.metrics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

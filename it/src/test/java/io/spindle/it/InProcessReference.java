@@ -31,7 +31,7 @@ final class InProcessReference {
         try (DataParallel alone = DataParallel.single()) {
             assertTrue(RankRun.train(config, alone, new Configuration(), rows::add).completed());
         }
-        return Submission.losses(rows);
+        return TinyRun.losses(rows);
     }
 
     /** Prints and returns the largest relative difference of {@code actual} to {@code reference}, step by step. */

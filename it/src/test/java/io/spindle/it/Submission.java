@@ -1,6 +1,5 @@
 package io.spindle.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A finished or running spark-submit of a Spindle command on a {@link StandaloneCluster}, and its metrics. */
 record Submission(Process process, Path log) {
     static final long RUN_TIMEOUT_MIN = 6;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Starts {@code spark-submit} of Spindle's application jar with {@code args} on {@code cluster}
@@ -51,30 +47,5 @@ record Submission(Process process, Path log) {
         assertTrue(ended, "spark-submit did not finish in " + RUN_TIMEOUT_MIN + " minutes:\n" + output);
         assertEquals(0, process.exitValue(), output);
         return output;
-    }
-
-    /** The rows of a metrics.jsonl file. */
-    static List<Map<String, Object>> metrics(Path file) throws IOException {
-        return metrics(Files.readString(file));
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> metrics(String jsonl) throws IOException {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (String line : jsonl.split("\n")) {
-            if (!line.isBlank()) rows.add(JSON.readValue(line, Map.class));
-        }
-        return rows;
-    }
-
-    /** The loss of each step, in step order; a step repeated after a resume counts with its last row. */
-    static double[] losses(List<Map<String, Object>> rows) {
-        TreeMap<Long, Double> byStep = new TreeMap<>();
-        for (Map<String, Object> r : rows) {
-            if (r.containsKey("loss")) {
-                byStep.put(((Number) r.get("step")).longValue(), ((Number) r.get("loss")).doubleValue());
-            }
-        }
-        return byStep.values().stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.spindle.it.Submission.losses;
-import static io.spindle.it.Submission.metrics;
+import static io.spindle.it.TinyRun.losses;
+import static io.spindle.it.TinyRun.metrics;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
