@@ -1,54 +1,41 @@
 package io.spindle.spark.memory;
 
-import io.spindle.layers.model.TransformerLM;
-import io.spindle.optim.Optimizer;
-import io.spindle.optim.ParamSlot;
-import io.spindle.parallel.train.Optimizers;
-import io.spindle.parallel.train.ParameterSlots;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RankMemoryEstimateTest {
-    private static SpindleConfig tiny(String... overrides) {
+    static SpindleConfig tiny(String... overrides) {
         return ConfigLoader.fromText("model.flavor = tiny", List.of(overrides));
     }
 
     /**
      * ND4J allocates its buffers in its native library, outside what the JVM or JavaCPP count, so
-     * this measures the process's resident memory (VmRSS): its growth from before the model exists
-     * to the end of each phase of two training steps (after forward every activation is alive;
-     * after backward and the optimizer step gradients and state exist) must stay within the
-     * estimate, and the estimate must not be wildly above it (it would refuse runs that fit).
+     * this measures the resident memory (VmRSS) of a fresh JVM ({@link RankMemoryProbe}: in a JVM
+     * that already ran other tests, freed native memory is reused and the growth reads low). Its
+     * growth from before the model exists to the end of each phase of two training steps must stay
+     * within the estimate, and the estimate must not be wildly above it (it would refuse runs that fit).
      */
     @Test
-    void theEstimateCoversWhatATrainingStepAllocates() {
-        SpindleConfig config = tiny("train.batch=32", "train.seq=128");
-        Nd4j.create(1);   // load the backend before measuring
-        System.gc();
-        long before = residentBytes();
-        TransformerLM model = new TransformerLM(config.model(), 1);
-        Optimizer optimizer = Optimizers.create(config.optim(), config.train());
-        int tokens = config.train().batch() * config.train().seq();
-        int[] in = new SplittableRandom(3).ints(tokens, 0, 256).toArray();
-        int[] out = new SplittableRandom(4).ints(tokens, 0, 256).toArray();
-        List<ParamSlot> slots = ParameterSlots.of(model.parameters());
-        long peak = 0;
-        for (int step = 0; step < 2; step++) {
-            model.parameters().zeroGrads();
-            model.forwardLoss(in, out, config.train().batch(), config.train().seq());
-            peak = Math.max(peak, residentBytes() - before);
-            model.backward();
-            peak = Math.max(peak, residentBytes() - before);
-            optimizer.step(slots, 1e-3);
-            peak = Math.max(peak, residentBytes() - before);
-        }
+    void theEstimateCoversWhatATrainingStepAllocates() throws Exception {
+        SpindleConfig config = tiny(RankMemoryProbe.SETTINGS);
+        Process probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RankMemoryProbe.class.getName())
+                .redirectErrorStream(true).start();
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(probe.waitFor(5, TimeUnit.MINUTES) && probe.exitValue() == 0, output);
+        Matcher m = Pattern.compile("peak_rss_growth_bytes=(\\d+)").matcher(output);
+        assertTrue(m.find(), output);
+        long peak = Long.parseLong(m.group(1));
         RankMemoryEstimate estimate = RankMemoryEstimate.of(config);
         System.out.printf("tiny, batch 32 x 128: measured RSS growth %d MiB, estimate %s%n", peak >> 20, estimate.describe());
         assertTrue(peak > 1 << 20, "RSS grew by " + peak + " bytes: the measurement does not measure");
