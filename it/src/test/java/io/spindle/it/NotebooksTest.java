@@ -31,6 +31,9 @@ class NotebooksTest {
     static final Path DATA_DIR = Paths.get("target", "jupyter-data").toAbsolutePath();
     static final Path OUT = Paths.get("target", "notebooks").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A kernel that answers does so within seconds (it binds its sockets at once); see the retry below. */
+    private static final int KERNEL_STARTUP_SECONDS = 90;
+    private static final int KERNEL_STARTS = 3;
 
     @BeforeAll
     static void installKernel() throws Exception {
@@ -57,10 +60,19 @@ class NotebooksTest {
     void executesWithoutErrors(String notebook) throws Exception {
         List<String> nbconvert = List.of(JUPYTER.toString(), "nbconvert", "--to", "notebook", "--execute", notebook,
                 "--output-dir", OUT.toString(), "--ExecutePreprocessor.timeout=900",
-                "--ExecutePreprocessor.startup_timeout=300");
+                "--ExecutePreprocessor.startup_timeout=" + KERNEL_STARTUP_SECONDS);
         Path log = OUT.resolve(notebook + ".log");
-        Files.deleteIfExists(OUT.resolve(notebook)); // only this run's output counts
-        int exit = start(nbconvert, ROOT.resolve("notebooks"), log, 20);
+        int exit = -1;
+        // The rapaio kernel binds its sockets at once but now and then never answers the client's first
+        // request (a start-up race inside the kernel, see docs/notebooks.md); nbconvert then reports that
+        // the kernel did not respond. Only that failure, before any cell ran, starts the kernel again.
+        for (int attempt = 1; attempt <= KERNEL_STARTS; attempt++) {
+            Files.deleteIfExists(OUT.resolve(notebook)); // only this run's output counts
+            exit = start(nbconvert, ROOT.resolve("notebooks"), log, 20);
+            if (exit == 0 || !Files.readString(log).contains("Kernel didn't respond")) break;
+            System.out.println(notebook + ": the kernel did not answer within " + KERNEL_STARTUP_SECONDS
+                    + " s (start " + attempt + " of " + KERNEL_STARTS + ")");
+        }
         assertEquals(0, exit, String.join(" ", nbconvert) + " failed:\n" + SparkJvm.tail(log, 60));
         JsonNode executed = JSON.readTree(OUT.resolve(notebook).toFile());
         int images = 0;
