@@ -29,10 +29,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code step}: until "step 1/N", the first step's row as the driver receives it.</li>
  * </ul>
  * The run is given {@code --set train.logEvery=1} so that the console shows step 1 (off a terminal
- * it prints every logEvery-th step); that changes what is printed, not what is trained. The rows of
- * {@code metrics.jsonl} cannot serve as the clock: on the local file system they reach the file
- * only when it is closed. Once step 1 is seen the command is stopped (SIGTERM): only start-up is
- * measured.
+ * it prints every logEvery-th step); that changes what is printed, not what is trained. The console
+ * is the clock because the rows of {@code metrics.jsonl} carry no wall-clock time. Once step 1 is
+ * seen the command is stopped (SIGTERM): only start-up is measured.
  *
  * <p>Usage: {@code FirstStepBench --prepared DIR [--conf conf/tiny.conf] [--repeats 3]}, run from the
  * repository root; DIR must hold a prepared dataset (bench/first-step.sh prepares it).
