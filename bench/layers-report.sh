@@ -4,7 +4,8 @@
 #   baseline   plain small model
 #   matformer  FFNs nested at H/8, H/4, H/2, H (summed objective); every granularity and three
 #              Mix'n'Match choices extracted (bin/spindle extract --widths) and evaluated
-#   colm       three chains of 128 (every prefix trained, equal weights); each prefix k = 1..3
+#   colm       three chains of 128 (every prefix trained, equal weights), FFN hidden 1152 = 3 x 384
+#              so that every prefix's FFN width is whole (small's 1024 is not a multiple of 3); each prefix k = 1..3
 #              extracted (--chains k) and evaluated; then grown by one chain of 128
 #              (--grow 128) and trained on for --grow-steps steps (the growth curve)
 #   masa       MASA with 2 atoms per projection type trained from scratch
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: bench/layers-report.sh [--steps N] [--grow-steps N] [--eval-batches N] [--only baseline,matformer,colm,masa,converted]" >&2; exit 2 ;;
   esac
 done
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"   # 1 when another run shares the machine
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-${OMP_NUM_THREADS}}"   # 1 when another run shares the machine
 OUT="$ROOT/bench/target/layers-report"
 RUNS="$OUT/runs"
 mkdir -p "$RUNS"
@@ -83,7 +84,7 @@ if wanted matformer; then
   done
 fi
 if wanted colm; then
-  train colm --set 'model.colm.chains=[128,128,128]' --set model.colm.prefixMode=summed --set 'model.colm.prefixWeights=[1,1,1]'
+  train colm --set 'model.colm.chains=[128,128,128]' --set model.ffnHidden=1152 --set model.colm.prefixMode=summed --set 'model.colm.prefixWeights=[1,1,1]'
   for k in 1 2 3; do derive "colm-k$k" extract "$RUNS/colm" --chains "$k"; done
   derive colm-grown extract "$RUNS/colm" --grow 128
   rm -rf "$RUNS/colm-grown-trained"
