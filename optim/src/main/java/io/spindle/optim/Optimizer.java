@@ -21,6 +21,17 @@ public interface Optimizer extends AutoCloseable {
     /** Takes step t = {@link #stepCount()} + 1 over {@code params} with learning rate {@code lr}. */
     void step(List<ParamSlot> params, double lr);
 
+    /**
+     * As {@link #step(List, double)}, at training step {@code runStep} (from 1), where the run's
+     * schedule gave {@code lr}. A parameter group with a schedule of its own
+     * ({@link io.spindle.optim.routing.GroupLearningRate}) reads its rate at {@code runStep}, which
+     * stays in step with the run's schedule when the trainer skips a non-finite step (the optimizer's
+     * own t then lags behind); an optimizer with one learning rate takes {@code lr} as it is.
+     */
+    default void step(List<ParamSlot> params, double lr, long runStep) {
+        step(params, lr);
+    }
+
     /** Steps taken so far, including those restored by {@link #loadState}. */
     long stepCount();
 

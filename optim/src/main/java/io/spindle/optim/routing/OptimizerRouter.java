@@ -18,7 +18,8 @@ import java.util.Set;
 
 /**
  * Sends each parameter to the first {@link ParameterGroup} that selects it and steps every group's
- * optimizer over its share, at {@code lr} times the group's multiplier. The usual setup is
+ * optimizer over its share, at the rate the group's {@link GroupLearningRate} gives for the step: the
+ * run's {@code lr} times a factor, or the group's own schedule. The usual setup is
  * {@link #matricesAndRest}: hidden matrices to a Muon-family optimizer, everything else to AdamW.
  *
  * <p>The state is the router's step count ({@code step}) plus every group's state under
@@ -45,11 +46,18 @@ public final class OptimizerRouter implements Optimizer {
     }
 
     /** Hidden 2-D matrices (group {@code matrices}) to {@code matrixOptimizer}, the rest (group {@code rest}) to {@code restOptimizer}. */
+    public static OptimizerRouter matricesAndRest(Optimizer matrixOptimizer, GroupLearningRate matrixLr,
+                                                  Optimizer restOptimizer, GroupLearningRate restLr) {
+        return new OptimizerRouter(List.of(
+                ParameterGroup.hiddenMatrices("matrices", matrixOptimizer, matrixLr),
+                ParameterGroup.everythingElse("rest", restOptimizer, restLr)));
+    }
+
+    /** As above, both groups at the run's learning rate times their multiplier. */
     public static OptimizerRouter matricesAndRest(Optimizer matrixOptimizer, double matrixLrMultiplier,
                                                   Optimizer restOptimizer, double restLrMultiplier) {
-        return new OptimizerRouter(List.of(
-                ParameterGroup.hiddenMatrices("matrices", matrixOptimizer, matrixLrMultiplier),
-                ParameterGroup.everythingElse("rest", restOptimizer, restLrMultiplier)));
+        return matricesAndRest(matrixOptimizer, GroupLearningRate.scaled(matrixLrMultiplier), restOptimizer,
+                GroupLearningRate.scaled(restLrMultiplier));
     }
 
     /** The groups, in selection order. */
@@ -74,14 +82,21 @@ public final class OptimizerRouter implements Optimizer {
         return byGroup;
     }
 
+    /** Without the run's step, the router's own t = {@link #stepCount()} + 1 stands for it (they differ only after skipped steps). */
     @Override
     public void step(List<ParamSlot> params, double lr) {
+        step(params, lr, step + 1);
+    }
+
+    @Override
+    public void step(List<ParamSlot> params, double lr, long runStep) {
         Map<ParameterGroup, List<ParamSlot>> byGroup = partition(params);
         if (step == 0) {
             byGroup.forEach((g, ps) -> log.info("parameter group {}: {} parameters", g, ps.size()));
         }
         for (Map.Entry<ParameterGroup, List<ParamSlot>> e : byGroup.entrySet()) {
-            e.getKey().optimizer().step(e.getValue(), lr * e.getKey().lrMultiplier());
+            ParameterGroup g = e.getKey();
+            g.optimizer().step(e.getValue(), g.learningRate().at(runStep, lr), runStep);
         }
         step++;
     }

@@ -6,6 +6,7 @@ import io.spindle.optim.ParamSlot;
 import io.spindle.optim.ResumeCheck;
 import io.spindle.optim.adamw.AdamW;
 import io.spindle.optim.muon.Muon;
+import io.spindle.optim.schedule.WarmupCosine;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -47,6 +48,54 @@ class OptimizerRouterTest {
         assertEquals(List.of(0.2), matrices.lrs);
         assertEquals(List.of(0.05), rest.lrs);
         assertEquals(1, router.stepCount());
+    }
+
+    /** The matrices' own warmup-cosine: peak 0.04, warmup 2 of 6 steps, floor 0.004. */
+    private static GroupLearningRate ownMatrixSchedule() {
+        return GroupLearningRate.own(new WarmupCosine(0.04, 2, 6, 0.004));
+    }
+
+    /** The same schedule by hand: linear to the peak, then half a cosine over steps 2..6. */
+    private static double byHand(long step) {
+        if (step <= 2) return 0.04 * step / 2;
+        if (step >= 6) return 0.004;
+        return 0.004 + 0.5 * (0.04 - 0.004) * (1 + Math.cos(Math.PI * (step - 2) / 4.0));
+    }
+
+    @Test
+    void aGroupWithItsOwnScheduleReadsItAtEveryStepWhileTheOtherScalesTheRunsRate() {
+        Recording matrices = new Recording();
+        Recording rest = new Recording();
+        OptimizerRouter router = OptimizerRouter.matricesAndRest(matrices, ownMatrixSchedule(), rest,
+                GroupLearningRate.scaled(0.5));
+        double[] runLrs = {1e-3, 2e-3, 3e-3, 2e-3, 1e-3, 5e-4, 5e-4};
+        for (double lr : runLrs) router.step(model().slots, lr);
+        assertEquals(runLrs.length, matrices.lrs.size());
+        for (int t = 0; t < runLrs.length; t++) {
+            assertEquals(byHand(t + 1), matrices.lrs.get(t), 1e-15, "matrix group at step " + (t + 1));
+            assertEquals(runLrs[t] * 0.5, rest.lrs.get(t), 0, "scaled group at step " + (t + 1));
+        }
+        assertEquals(0.022, matrices.lrs.get(3), 1e-15, "halfway through the decay the cosine term is 1/2");
+    }
+
+    /** A skipped non-finite step advances the run's step but not the optimizer's t: the own schedule follows the run. */
+    @Test
+    void theOwnScheduleIsReadAtTheRunsStepNotTheOptimizersCount() {
+        Recording matrices = new Recording();
+        OptimizerRouter router = OptimizerRouter.matricesAndRest(matrices, ownMatrixSchedule(), new Recording(),
+                GroupLearningRate.scaled(1.0));
+        router.step(model().slots, 1e-3, 1);
+        router.step(model().slots, 1e-3, 3);
+        router.step(model().slots, 1e-3, 4);
+        assertEquals(List.of(byHand(1), byHand(3), byHand(4)), matrices.lrs);
+        assertEquals(3, router.stepCount());
+    }
+
+    @Test
+    void resumeWithAnOwnScheduleIsBitExact() {
+        ResumeCheck.assertBitExactResume(() -> OptimizerRouter.matricesAndRest(new Muon(0.95, 0.01),
+                ownMatrixSchedule(), new AdamW(0.9, 0.95, 1e-8, 0.1), GroupLearningRate.scaled(0.1)),
+                OptimizerRouterTest::model, 3, 2, 0.02);
     }
 
     @Test
@@ -101,6 +150,8 @@ class OptimizerRouterTest {
                 ParameterGroup.hiddenMatrices("g", new Recording(), 1.0), ParameterGroup.everythingElse("g", new Recording(), 1.0))));
         assertThrows(IllegalArgumentException.class, () -> ParameterGroup.everythingElse("g", new Recording(), -1.0));
         assertThrows(IllegalArgumentException.class, () -> ParameterGroup.everythingElse("a/b", new Recording(), 1.0));
+        assertThrows(IllegalArgumentException.class,
+                () -> ParameterGroup.everythingElse("g", new Recording(), (GroupLearningRate) null));
     }
 
     private static OptimizerRouter fresh() {

@@ -9,6 +9,7 @@ import io.spindle.optim.lamb.Lamb;
 import io.spindle.optim.offload.OffloadWindow;
 import io.spindle.optim.muon.Muon;
 import io.spindle.optim.muon.NorMuon;
+import io.spindle.optim.routing.GroupLearningRate;
 import io.spindle.optim.routing.OptimizerRouter;
 
 /** Builds the optimizer a run's config asks for (see {@link OptimizerConfig}). */
@@ -31,8 +32,8 @@ public final class Optimizers {
         return switch (o.name()) {
             case "adamw" -> adamw(t, format);
             case "lamb" -> new Lamb(t.beta1(), t.beta2(), t.eps(), t.weightDecay(), AdamW.DEFAULT_DECAYED_ROLES, format);
-            default -> OptimizerRouter.matricesAndRest(matrixOptimizer(o, format), o.matrixLrScale(), adamw(t, format),
-                    1.0);
+            default -> OptimizerRouter.matricesAndRest(matrixOptimizer(o, format), o.matrixLearningRate(t),
+                    adamw(t, format), GroupLearningRate.scaled(1.0));
         };
     }
 

@@ -155,7 +155,8 @@ public final class RankTrainer {
                 return new TrainOutcome(false, step, lastCheckpoint, valLoss, skipped, message);
             }
             if (finite) {
-                optimizer.step(slots, lr);
+                // the step, not only its rate: a parameter group on a schedule of its own reads it there
+                optimizer.step(slots, lr, step + 1);
             } else {
                 skipped++;
                 metrics.emit(event("non_finite_skip", step + 1));

@@ -1,5 +1,8 @@
 package io.spindle.parallel.train;
 
+import io.spindle.optim.schedule.LearningRateSchedule;
+import io.spindle.optim.schedule.WarmupCosine;
+
 /**
  * How one run trains: steps, batch geometry, AdamW hyperparameters, schedule, clipping, and how
  * often to validate and checkpoint. Config keys are {@code train.<field>}. Validated here so a bad
@@ -40,6 +43,19 @@ public record TrainingConfig(int steps, int batch, int seq, double lr, double mi
         positive("train.keepCheckpoints", keepCheckpoints);
         positive("train.logEvery", logEvery);
         if (onNonFinite == null) onNonFinite = NonFinitePolicy.STOP;
+    }
+
+    /** The run's learning rate: linear warmup over warmupSteps to lr, then cosine decay to minLr at steps. */
+    public LearningRateSchedule schedule() {
+        return schedule(lr, warmupSteps, minLr);
+    }
+
+    /**
+     * The run's schedule shape with another peak, warmup and floor, ending at the same step: a
+     * parameter group's own schedule ({@code optim.matrixWarmupSteps}, {@code optim.matrixFinalLrFraction}).
+     */
+    public LearningRateSchedule schedule(double peakLr, int warmup, double finalLr) {
+        return new WarmupCosine(peakLr, warmup, steps, finalLr);
     }
 
     /** Tokens consumed by one optimizer step over all ranks. */

@@ -4,6 +4,8 @@ import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.muon.Muon;
 import io.spindle.optim.routing.OptimizerRouter;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.offload.OffloadConfig;
@@ -136,6 +138,63 @@ class OptimizersTest {
             model.backward();
             optimizer.step(slots, 3e-3);
         }
+    }
+
+    /**
+     * With optim.matrixWarmupSteps and optim.matrixFinalLrFraction at their defaults (-1), a Muon run
+     * steps bit for bit as the composition before those keys existed: Muon on the hidden matrices at
+     * lr x matrixLrScale, AdamW on the rest at lr, each built and stepped here by hand.
+     */
+    @Test
+    void withTheDefaultMatrixScheduleKeysAStepIsBitIdenticalToScalingTheRunsRate() {
+        OptimizerConfig o = new OptimizerConfig("muon", "paper", 0.95, 5, 0.95, 1.0, 40.0, 0.01);
+        TransformerLM a = new TransformerLM(MODEL, 5);
+        TransformerLM b = new TransformerLM(MODEL, 5);
+        List<ParamSlot> slotsA = ParameterSlots.of(a.parameters());
+        List<ParamSlot> slotsB = ParameterSlots.of(b.parameters());
+        java.util.function.Predicate<ParamSlot> hidden = p -> p.role().equals("matrix") && p.shape().length == 2;
+        List<ParamSlot> matricesB = slotsB.stream().filter(hidden).toList();
+        List<ParamSlot> restB = slotsB.stream().filter(hidden.negate()).toList();
+        assertTrue(!matricesB.isEmpty() && !restB.isEmpty());
+        Muon muon = new Muon(0.95, true, 5, 0.01, StateFormat.DENSE);
+        AdamW adamw = new AdamW(TRAIN.beta1(), TRAIN.beta2(), TRAIN.eps(), TRAIN.weightDecay(),
+                AdamW.DEFAULT_DECAYED_ROLES, StateFormat.DENSE);
+        int[][] batch = batch();
+        double[] lrs = {1e-3, 3e-3, 2.2e-3};
+        try (Optimizer routed = Optimizers.create(o, TRAIN)) {
+            for (int s = 0; s < lrs.length; s++) {
+                for (TransformerLM m : List.of(a, b)) {
+                    m.parameters().zeroGrads();
+                    m.forwardLoss(batch[0], batch[1], 2, 16);
+                    m.backward();
+                }
+                routed.step(slotsA, lrs[s], s + 1);
+                muon.step(matricesB, lrs[s] * 40.0);
+                adamw.step(restB, lrs[s]);
+            }
+        }
+        TransformerLM initial = new TransformerLM(MODEL, 5);
+        int moved = 0;
+        for (int i = 0; i < a.parameters().parameters().size(); i++) {
+            float[] pa = a.parameters().parameters().get(i).value().dup().data().asFloat();
+            float[] pb = b.parameters().parameters().get(i).value().dup().data().asFloat();
+            assertArrayEquals(pb, pa, "parameter " + i);
+            if (!java.util.Arrays.equals(pa, initial.parameters().parameters().get(i).value().dup().data().asFloat())) moved++;
+        }
+        assertEquals(a.parameters().parameters().size(), moved, "every parameter took the steps");
+    }
+
+    /** optim.matrixWarmupSteps / matrixFinalLrFraction reach the router's matrix group; the AdamW group keeps train.lr. */
+    @Test
+    void anOwnMatrixScheduleReachesTheMatrixGroupOnly() {
+        OptimizerConfig o = new OptimizerConfig("normuon", "paper", 0.95, 5, 0.95, 1.0, 40.0, 0.0, 2, 0.1,
+                StateFormat.DENSE, OffloadConfig.DISABLED);
+        OptimizerRouter router = (OptimizerRouter) Optimizers.create(o, TRAIN);
+        // peak 1e-2 x 40 = 0.4 after 2 warmup steps, floor 0.04 at train.steps = 10
+        assertEquals(0.2, router.groups().get(0).learningRate().at(1, 1e-2), 1e-15);
+        assertEquals(0.04 + 0.36 * (1 + Math.cos(Math.PI * 3 / 8)) / 2, router.groups().get(0).learningRate().at(5, 1e-2),
+                1e-15);
+        assertEquals(7e-3, router.groups().get(1).learningRate().at(5, 7e-3), 0);
     }
 
     @Test

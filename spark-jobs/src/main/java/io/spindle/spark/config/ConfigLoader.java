@@ -204,7 +204,8 @@ public final class ConfigLoader {
                     r.string("optim.offload.dir"), r.bool("optim.offload.directIo"));
             return new OptimizerConfig(name, form, r.doubleValue("optim.momentum"), r.intValue("optim.nsSteps"),
                     r.doubleValue("optim.normuonBeta2"), r.doubleValue("optim.auonGamma"),
-                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"), state, offload);
+                    r.doubleValue("optim.matrixLrScale"), r.doubleValue("optim.matrixWeightDecay"),
+                    r.intValue("optim.matrixWarmupSteps"), r.doubleValue("optim.matrixFinalLrFraction"), state, offload);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -247,6 +248,7 @@ public final class ConfigLoader {
                     + ByteTokenizer.VOCAB_SIZE + " ids; set model.vocabSize >= " + ByteTokenizer.VOCAB_SIZE);
         }
         try {
+            optim.checkAgainst(train);
             TensorParallelSupport.check(model, optim, parallel.tp());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);

@@ -4,7 +4,7 @@ import io.spindle.data.sampling.BatchSampler;
 import io.spindle.data.sampling.ValidationBatches;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
-import io.spindle.optim.schedule.WarmupCosine;
+import io.spindle.optim.schedule.LearningRateSchedule;
 import io.spindle.parallel.checkpoint.CheckpointCatalog;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
@@ -75,7 +75,7 @@ public final class RankRun {
         ValidationBatches validation = new ValidationBatches(data.validation(), train.seq(), train.batch(),
                 train.evalBatches());
         TransformerLM model = new TransformerLM(config.model(), train.seed(), tensorParallel.layout());
-        WarmupCosine schedule = new WarmupCosine(train.lr(), train.warmupSteps(), train.steps(), train.minLr());
+        LearningRateSchedule schedule = train.schedule();
         HadoopCheckpointStorage storage = new HadoopCheckpointStorage(config.run().checkpointsDir(), hadoopConf);
         Optional<CheckpointContent> resume = new CheckpointCatalog(storage).loadLatestValid(warning -> {
             Map<String, Object> row = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.spindle.optim.offload.OffloadConfig;
+import io.spindle.optim.routing.GroupLearningRate;
 import io.spindle.optim.state.StateFormat;
 
 import java.io.File;
@@ -230,6 +231,51 @@ class ConfigLoaderTest {
         assertEquals("muon", c.optim().name());
         assertEquals(4.0, c.optim().matrixLrScale());
         assertEquals(StateFormat.DENSE, c.optim().stateFormat());
+    }
+
+    @Test
+    void theMatrixGroupFollowsTheRunsScheduleByDefault() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("optim { name = muon, matrixLrScale = 40 }"), List.of());
+        assertEquals(-1, c.optim().matrixWarmupSteps());
+        assertEquals(-1.0, c.optim().matrixFinalLrFraction());
+        assertEquals(GroupLearningRate.scaled(40.0), c.optim().matrixLearningRate(c.train()));
+    }
+
+    @Test
+    void theMatrixGroupTakesItsOwnWarmupAndFinalFraction() throws IOException {
+        SpindleConfig c = ConfigLoader.load(write("train { steps = 100, lr = 1e-3, warmupSteps = 50 }\n"
+                + "optim { name = muon, matrixLrScale = 40, matrixWarmupSteps = 10, matrixFinalLrFraction = 0.25 }"),
+                List.of());
+        assertEquals(10, c.optim().matrixWarmupSteps());
+        assertEquals(0.25, c.optim().matrixFinalLrFraction());
+        GroupLearningRate lr = c.optim().matrixLearningRate(c.train());
+        // peak 1e-3 x 40 = 0.04 at step 10 (the run's warmup is 50), 0.01 from step 100 on
+        assertEquals(0.004, lr.at(1, 2e-5), 1e-15);
+        assertEquals(0.04, lr.at(10, 2e-4), 1e-15);
+        assertEquals(0.01 + 0.03 * (1 + Math.cos(Math.PI * 45 / 90)) / 2, lr.at(55, 1e-3), 1e-15);
+        assertEquals(0.01, lr.at(100, 1e-4), 1e-15);
+        SpindleConfig set = ConfigLoader.load(write("optim.name = muon"),
+                List.of("optim.matrixWarmupSteps=0", "optim.matrixFinalLrFraction=1"));
+        assertEquals(0, set.optim().matrixWarmupSteps());
+        assertEquals(1.0, set.optim().matrixFinalLrFraction());
+        assertEquals(set.optim(), ConfigLoader.fromText(set.resolvedText()).optim(), "the keys survive the resolved text");
+    }
+
+    @Test
+    void badMatrixScheduleValuesNameTheKeyAndTheFix() throws IOException {
+        String longWarmup = error("train.steps = 100\noptim { name = muon, matrixWarmupSteps = 101 }");
+        assertTrue(longWarmup.contains("optim.matrixWarmupSteps=101") && longWarmup.contains("train.steps=100")
+                && longWarmup.contains("at most 100"), longWarmup);
+        // checked whichever optimizer is chosen, so switching optim.name later cannot surface it
+        assertTrue(error("train.steps = 100\noptim.matrixWarmupSteps = 500").contains("optim.matrixWarmupSteps=500"));
+        String negative = error("optim.matrixWarmupSteps = -2");
+        assertTrue(negative.contains("optim.matrixWarmupSteps=-2") && negative.contains("-1"), negative);
+        for (String bad : List.of("1.5", "-0.5")) {
+            String msg = error("optim.matrixFinalLrFraction = " + bad);
+            assertTrue(msg.contains("optim.matrixFinalLrFraction=" + bad) && msg.contains("[0, 1]"), msg);
+        }
+        String type = error("optim.matrixWarmupSteps = 2.5");
+        assertTrue(type.contains("optim.matrixWarmupSteps") && type.contains("whole number"), type);
     }
 
     @Test
