@@ -11,6 +11,8 @@
 #   masa       MASA with 2 atoms per projection type trained from scratch
 #   converted  the baseline converted to MASA (bin/spindle convert --atoms 2), evaluated as
 #              converted, then trained on for the same steps (run.initFrom)
+#   continued  the baseline trained on for the same steps the same way (run.initFrom, a fresh
+#              schedule): what converted-trained's extra steps are worth without the conversion
 # Every evaluation uses the same --eval-batches validation batches. Prints one RESULT line per
 # model and writes bench/target/layers-report/results.tsv (+ logs).
 #
@@ -21,14 +23,14 @@ cd "$ROOT"
 STEPS=200
 GROW_STEPS=100
 EVAL_BATCHES=48
-ONLY="baseline,matformer,colm,masa,converted"
+ONLY="baseline,matformer,colm,masa,converted,continued"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --steps) STEPS="$2"; shift 2 ;;
     --grow-steps) GROW_STEPS="$2"; shift 2 ;;
     --eval-batches) EVAL_BATCHES="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
-    *) echo "usage: bench/layers-report.sh [--steps N] [--grow-steps N] [--eval-batches N] [--only baseline,matformer,colm,masa,converted]" >&2; exit 2 ;;
+    *) echo "usage: bench/layers-report.sh [--steps N] [--grow-steps N] [--eval-batches N] [--only baseline,matformer,colm,masa,converted,continued]" >&2; exit 2 ;;
   esac
 done
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-${OMP_NUM_THREADS}}"   # 1 when another run shares the machine
@@ -73,7 +75,7 @@ derive() {   # LABEL COMMAND SOURCE ARGS...: bin/spindle extract|convert into $R
   evaluate "$label" "$RUNS/$label"
 }
 
-if wanted baseline || wanted converted; then
+if wanted baseline || wanted converted || wanted continued; then
   [[ -d "$RUNS/baseline/checkpoints" ]] && ! wanted baseline || { train baseline; }
   wanted baseline && evaluate baseline "$RUNS/baseline"
 fi
@@ -107,5 +109,13 @@ if wanted converted; then
     --set "run.initFrom=$RUNS/converted" > "$RUNS/converted-trained.log" 2>&1 \
     || { tail -20 "$RUNS/converted-trained.log" >&2; exit 1; }
   evaluate converted-trained "$RUNS/converted-trained"
+fi
+if wanted continued; then
+  rm -rf "$RUNS/baseline-continued"
+  say "train baseline-continued ($STEPS steps from the baseline's checkpoint)"
+  bin/spindle train "$RUNS/baseline/config.resolved.conf" "${COMMON[@]}" --set "run.dir=$RUNS/baseline-continued" \
+    --set "run.initFrom=$RUNS/baseline" > "$RUNS/baseline-continued.log" 2>&1 \
+    || { tail -20 "$RUNS/baseline-continued.log" >&2; exit 1; }
+  evaluate baseline-continued "$RUNS/baseline-continued"
 fi
 say "done; validation curves: $RUNS/*/metrics.jsonl"
