@@ -69,7 +69,7 @@ bench() {   # CLASS LOG ARGS...: one bench main, its RESULT lines on the console
   say "load after: $(load_average)"
 }
 say "revision $(git rev-parse --short HEAD)$(git status --porcelain | grep -q . && echo ' (uncommitted changes)');" \
-    "$(nproc) cores; OMP_NUM_THREADS=$OMP_NUM_THREADS; load average $(load_average)"
+    "$(nproc --all) cores; OMP_NUM_THREADS=$OMP_NUM_THREADS; load average $(load_average)"
 
 if wanted kv; then
   bench KvCacheBench "$OUT/kv.log" "$CONF" --tp "$TP"
@@ -82,8 +82,10 @@ if wanted mla-loss; then
     RUN_DIR="$ROOT/bench/target/mla-small"
     spindle_built
     rm -rf "${RUN_DIR:?}"
-    say "training: bin/spindle train $CONF --no-sample --set run.dir=$RUN_DIR   (load $(load_average))"
-    measured train-mla-small bin/spindle train "$CONF" --no-sample --set "run.dir=$RUN_DIR" > "$OUT/train.log" 2>&1 \
+    # a checkpoint every 50 steps: a run stopped early still leaves a model to evaluate with --run-dir
+    say "training: bin/spindle train $CONF --no-sample --set run.dir=$RUN_DIR --set train.checkpointEvery=50   (load $(load_average))"
+    measured train-mla-small bin/spindle train "$CONF" --no-sample --set "run.dir=$RUN_DIR" --set train.checkpointEvery=50 \
+      > "$OUT/train.log" 2>&1 \
       || { tail -20 "$OUT/train.log" >&2; exit 1; }
     grep -E '^(Finished|== CPU)' "$OUT/train.log" || true
   fi
