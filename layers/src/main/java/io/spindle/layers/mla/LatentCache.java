@@ -52,6 +52,16 @@ public final class LatentCache implements RecurrentMixer.State {
     /** Floats this holder caches per position and sequence: its latent columns plus the RoPE key. */
     public int floatsPerPosition() { return width + shape.ropeDim(); }
 
+    /** Positions per sequence this cache has room for (model.maxSeq): its arrays are allocated for all of them up front. */
+    public int capacity() { return capacity; }
+
+    /**
+     * Bytes of the arrays this cache allocated: latent columns and RoPE keys for every sequence and
+     * {@link #capacity} positions, float32. What a rank's KV cache costs in memory, however much
+     * of it is filled yet.
+     */
+    public long allocatedBytes() { return ((long) latent.length + ropeKey.length) * Float.BYTES; }
+
     /** Adds one position per sequence: latent [batch*width], RoPE key [batch*dr]. */
     void appendStep(float[] latentRows, float[] ropeRows) {
         requireRoom(1);

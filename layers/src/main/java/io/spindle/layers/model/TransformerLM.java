@@ -14,6 +14,7 @@ import io.spindle.layers.masa.AttentionDictionaries;
 import io.spindle.layers.matformer.Granularities;
 import io.spindle.layers.matformer.JointTraining;
 import io.spindle.layers.matformer.MatFormerFFN;
+import io.spindle.layers.mla.LatentCache;
 import io.spindle.layers.mla.LatentReduction;
 import io.spindle.layers.ssm.RecurrentMixer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -293,6 +294,13 @@ public final class TransformerLM {
 
         /** The mixer state of block {@code layer}. */
         public RecurrentMixer.State state(int layer) { return states[layer]; }
+
+        /** Bytes allocated by the KV-latent caches of this generation's MLA blocks ({@link LatentCache#allocatedBytes}); 0 without MLA. */
+        public long latentCacheBytes() {
+            long total = 0;
+            for (RecurrentMixer.State s : states) if (s instanceof LatentCache cache) total += cache.allocatedBytes();
+            return total;
+        }
     }
 
     /**

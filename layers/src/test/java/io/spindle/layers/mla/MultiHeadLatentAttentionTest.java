@@ -171,6 +171,8 @@ class MultiHeadLatentAttentionTest {
         }
         assertEquals(SEQ, ((LatentCache) cache).length());
         assertEquals(LATENT + ROPE, ((LatentCache) cache).floatsPerPosition());
+        // 2 sequences x 6 positions (maxSeq) x (8 latent + 4 RoPE) floats x 4 bytes
+        assertEquals(576, ((LatentCache) cache).allocatedBytes());
         assertThrows(IllegalStateException.class, () -> attn.step(INDArrayRows.positions(x, BATCH, SEQ, 0, 1), cache));
     }
 
@@ -185,6 +187,9 @@ class MultiHeadLatentAttentionTest {
         INDArray x = FiniteDifference.normal(new SplittableRandom(4), 1, BATCH * SEQ, D);
         LatentCache shard1 = attn.startShards(BATCH, 2, 1, 1, LatentReduction.NONE);
         assertEquals(LATENT / 2 + ROPE, shard1.floatsPerPosition());
+        // allocated up front for maxSeq positions: 2 sequences x 6 positions x (4 latent + 4 RoPE) floats x 4 bytes
+        assertEquals(384, shard1.allocatedBytes());
+        assertEquals(0, shard1.length());
         attn.useOutputShard(1);
         INDArray partial = attn.forward(x, BATCH, SEQ).dup();
         attn.useOutputShard(-1);
@@ -192,6 +197,7 @@ class MultiHeadLatentAttentionTest {
             INDArray y = attn.step(INDArrayRows.positions(x, BATCH, SEQ, t, 1), shard1);
             assertEquals(0, y.sub(INDArrayRows.positions(partial, BATCH, SEQ, t, 1)).amaxNumber().doubleValue(), 1e-5);
         }
+        assertEquals(384, shard1.allocatedBytes());
     }
 
     @Test

@@ -57,7 +57,11 @@ class MlaModelTest {
                 assertClose(full.getRow(t), logits, form + " position " + t);
             }
             assertEquals(SEQ, g.positions());
+            // 2 MLA blocks x 12 positions (maxSeq) x (16 latent + 4 RoPE) floats x 4 bytes, whichever form
+            assertEquals(1920, g.latentCacheBytes(), form.name());
         }
+        TransformerLM baseline = new TransformerLM(BASE, 4);
+        assertEquals(0, baseline.startGeneration(1, SEQ).latentCacheBytes());
     }
 
     /** A folded Hadamard or PCA transform leaves the model's MLA form unchanged, and the TPLA decoding it prepares stays close to MLA's. */

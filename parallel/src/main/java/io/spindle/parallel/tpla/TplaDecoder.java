@@ -37,10 +37,12 @@ public final class TplaDecoder {
     }
 
     /**
-     * @param tokens             the sampled tokens (without the prompt)
+     * @param tokens              the sampled tokens (without the prompt)
      * @param cachedFloatsPerRank the KV-latent floats one rank held at the end, over all MLA blocks
+     * @param cacheBytesPerRank   the bytes the largest rank's KV-latent caches allocated, over all MLA
+     *                            blocks ({@link LatentCache#allocatedBytes}: room for model.maxSeq positions)
      */
-    public record Result(int[] tokens, long cachedFloatsPerRank) {}
+    public record Result(int[] tokens, long cachedFloatsPerRank, long cacheBytesPerRank) {}
 
     private final List<TransformerLM> replicas;
 
@@ -84,7 +86,9 @@ public final class TplaDecoder {
             }
             List<Result> results = new ArrayList<>();
             for (Future<Result> f : futures) results.add(f.get());
-            return results.get(0);
+            long largest = results.stream().mapToLong(Result::cacheBytesPerRank).max().orElseThrow();
+            Result first = results.get(0);
+            return new Result(first.tokens(), first.cachedFloatsPerRank(), largest);
         } catch (ExecutionException e) {
             throw new IllegalStateException("TPLA decoding failed on a rank: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
@@ -124,7 +128,7 @@ public final class TplaDecoder {
                 logits = model.nextLogits(new int[] {next}, g);
             }
         }
-        return new Result(Arrays.copyOfRange(ids, prompt.length, length), cachedFloats(model, g));
+        return new Result(Arrays.copyOfRange(ids, prompt.length, length), cachedFloats(model, g), g.latentCacheBytes());
     }
 
     private static long cachedFloats(TransformerLM model, TransformerLM.Generation g) {

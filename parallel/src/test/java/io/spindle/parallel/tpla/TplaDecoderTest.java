@@ -44,6 +44,8 @@ class TplaDecoderTest {
         assertArrayEquals(forced, result.tokens());
         // positions cached: the prompt plus every fed token but the last
         assertEquals((long) LAYERS * (prompt.length + forced.length - 1) * (LATENT / ranks + ROPE), result.cachedFloatsPerRank());
+        // allocated for model.maxSeq (= SEQ) positions, float32: 1536 bytes for T = 2, 1024 for T = 4
+        assertEquals((long) LAYERS * SEQ * (LATENT / ranks + ROPE) * Float.BYTES, result.cacheBytesPerRank());
 
         TransformerLM.Generation g = model.startLatentGeneration(1, SEQ, ranks, 0, ranks, LatentReduction.NONE);
         INDArray want = model.prefill(prompt, g);
