@@ -50,6 +50,17 @@ public interface StateStore {
             return p.value();
         }
 
+        /**
+         * Parameter {@code i}'s parameter-shaped slots a chunk at a time, the alternative to
+         * {@link #slots} for update loops that run over chunks: a compressed store fuses its codec
+         * into them instead of expanding the whole tensor. Use one or the other for a parameter,
+         * then {@link #commit}; same validity as {@link #slots}. By default the chunks are copies
+         * of {@link #slots}.
+         */
+        default SlotChunks chunks(int i) {
+            return new BufferSlotChunks(slots(i));
+        }
+
         /** Stores parameter {@code i}'s slots back after they were updated. */
         void commit(int i);
     }
