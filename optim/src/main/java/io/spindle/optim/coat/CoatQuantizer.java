@@ -210,11 +210,11 @@ public final class CoatQuantizer {
                 double log2 = exponent + m * (1.4228652686534684 + m * (-0.5820852972482334 + m * 0.15922002859476503));
                 double l = LOG2_E4M3_MAX + k * log2;
                 if (l >= -6) {
-                    int e = (int) Math.floor(l);
+                    int e = (int) (l + 6) - 6; // floor(l) for l >= -6, cheaper than Math.floor
                     double f = l - e;
                     // quadratic 2^f on [0, 1), exact at both ends, error < 0.004
                     double p = 8 * (e + 6) + 8 * (1 + f * (0.6557133670634543 + f * 0.3442866329365457));
-                    c = (int) Math.min(MAX_MAGNITUDE_CODE, p - 0.5);
+                    c = Math.min(MAX_MAGNITUDE_CODE, (int) (p - 0.5));
                     c += (a > lower[c + 1] ? 1 : 0) + (a > lower[c + 2] ? 1 : 0);
                 }
             }
