@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * by the group's max. Quantizing reads the same identity backwards: E4M3 rounding picks the code
  * whose rounding interval holds t = 448 (|x|/max)^k, i.e. whose tabulated interval
  * {@code ((b/448)^(1/k)} for the bounds b) holds |x|/max. The code is estimated from a cheap log2
- * and settled by two comparisons with the table, so it equals the exact search.
+ * and settled by two comparisons with the table, so it equals the exact search; for the usual k
+ * the estimate is a direct index on a's float bits ({@link CodeIndex}).
  */
 public final class CoatQuantizer {
     /** COAT's default group size. */
@@ -168,6 +169,8 @@ public final class CoatQuantizer {
         final double[] values = new double[256];
         final double[] lower = new double[MAX_MAGNITUDE_CODE + 3];
         final double k;
+        /** The direct index for k in [3/16, 16] (nearly every group of Adam's moments), else null. */
+        final CodeIndex index;
 
         ExpansionTable(int k16) {
             double inverseK = 16.0 / k16;
@@ -182,10 +185,20 @@ public final class CoatQuantizer {
                 double bound = (E4M3.decode((byte) (c - 1)) + E4M3.decode((byte) c)) / 2;
                 lower[c] = Math.pow(bound / E4M3_MAX, inverseK);
             }
+            index = CodeIndex.of(lower, MAX_MAGNITUDE_CODE, k);
         }
 
         /** Codes of {@code len} values from {@code src[from]}, whose group max has the reciprocal {@code inverseMax}. */
         void encode(float[] src, int from, int len, double inverseMax, byte[] codes, int codeFrom) {
+            CodeIndex direct = index;
+            if (direct != null) {
+                for (int i = 0; i < len; i++) {
+                    float x = src[from + i];
+                    int c = direct.code(Math.abs(x) * inverseMax, lower);
+                    codes[codeFrom + i] = (byte) ((Float.floatToRawIntBits(x) >>> 24 & 0x80) | c);
+                }
+                return;
+            }
             for (int i = 0; i < len; i++) {
                 float x = src[from + i];
                 int c = magnitudeCode(Math.abs(x) * inverseMax);
@@ -194,7 +207,7 @@ public final class CoatQuantizer {
         }
 
         /**
-         * The magnitude code of a = |x|/max. Normal E4M3 codes sit at position
+         * The magnitude code of a = |x|/max where there is no {@link CodeIndex}. Normal E4M3 codes sit at position
          * p = 8 (E + 6) + 8 · 2^f of t = 2^(E+f), and the code is p rounded; the estimate of p from
          * a cubic log2 and a quadratic 2^f is off by less than 0.5 for k < 45, so the code is one
          * of the three from floor(p - 1/2), which two comparisons pick. A check against the table
