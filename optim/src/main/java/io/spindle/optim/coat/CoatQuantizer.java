@@ -190,13 +190,9 @@ public final class CoatQuantizer {
 
         /** Codes of {@code len} values from {@code src[from]}, whose group max has the reciprocal {@code inverseMax}. */
         void encode(float[] src, int from, int len, double inverseMax, byte[] codes, int codeFrom) {
-            CodeIndex direct = index;
-            if (direct != null) {
-                for (int i = 0; i < len; i++) {
-                    float x = src[from + i];
-                    int c = direct.code(Math.abs(x) * inverseMax, lower);
-                    codes[codeFrom + i] = (byte) ((Float.floatToRawIntBits(x) >>> 24 & 0x80) | c);
-                }
+            if (index != null) {
+                // a loop of its own, kept small: the JIT compiles it tightly only apart from the search below
+                index.encode(src, from, len, inverseMax, lower, codes, codeFrom);
                 return;
             }
             for (int i = 0; i < len; i++) {

@@ -70,4 +70,19 @@ final class CodeIndex {
         c += a > lower[c + 1] ? 1 : 0;
         return c;
     }
+
+    /** Signed codes of {@code len} values from {@code src[from]} whose group max has the reciprocal {@code inverseMax}. */
+    void encode(float[] src, int from, int len, double inverseMax, double[] lower, byte[] codes, int codeFrom) {
+        byte[] first = start;
+        int last = first.length - 1;
+        int bits = shift;
+        for (int i = 0; i < len; i++) {
+            float x = src[from + i];
+            double a = Math.abs(x) * inverseMax;
+            int c = first[Math.min(last, Float.floatToRawIntBits((float) a) >>> bits)];
+            c += a > lower[c + 1] ? 1 : 0;
+            c += a > lower[c + 1] ? 1 : 0;
+            codes[codeFrom + i] = (byte) ((Float.floatToRawIntBits(x) >>> 24 & 0x80) | c);
+        }
+    }
 }
