@@ -12,9 +12,11 @@ import java.util.Map;
  * or compressed state ({@link io.spindle.optim.coat.CoatStateStore}) without knowing which.
  *
  * <p>An optimizer's step opens the store for its parameter list, then for each parameter in turn
- * reads full-precision slots, updates them and the parameter, and commits them. A compressed store
- * decompresses into scratch on {@link Step#slots} and compresses back on {@link Step#commit}, so at
- * most one parameter's state is ever held in full precision.
+ * reads full-precision slots, updates them and the parameter, and commits them. It reads them
+ * either whole ({@link Step#slots}: a compressed store decompresses into scratch and compresses
+ * back on {@link Step#commit}, so at most one parameter's state is ever held in full precision) or
+ * a chunk at a time ({@link Step#chunks}: a compressed store decodes and encodes each chunk inside
+ * the optimizer's update loop, so only a chunk is).
  */
 public interface StateStore {
     /** Name of the step-count tensor in {@link #snapshot()}, a 0-d int64 array. */
