@@ -108,15 +108,17 @@ public final class CoatQuantizer {
         for (int start = 0; start < n; start += groupSize, group++) {
             int len = Math.min(groupSize, n - start);
             int from = srcOffset + start;
-            float hi = 0f;
-            float lo = Float.POSITIVE_INFINITY;
+            // max and min of |x| on the float bits: for magnitudes (sign cleared) the int order is
+            // the float order, NaN above infinity as Math.max has it, and int max/min cost a third
+            int hi = 0;
+            int lo = Integer.MAX_VALUE;
             for (int i = from; i < from + len; i++) {
-                float a = Math.abs(src[i]);
-                hi = Math.max(hi, a);
-                lo = Math.min(lo, a);
+                int magnitude = Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF;
+                hi = Math.max(hi, magnitude);
+                lo = Math.min(lo, magnitude);
             }
-            float groupMax = (float) (hi + TINY);
-            int k = k16(groupMax, (float) (lo + TINY));
+            float groupMax = (float) (Float.intBitsToFloat(hi) + TINY);
+            int k = k16(groupMax, (float) (Float.intBitsToFloat(lo) + TINY));
             max[group] = groupMax;
             k16[group] = (short) k;
             table(k).encode(src, from, len, 1.0 / groupMax, codes, codeOffset + start);

@@ -7,8 +7,8 @@ package io.spindle.optim.coat;
  * <p>The index is the float32 bits of a shifted right: its exponent and top B mantissa bits, a
  * bucket 2^-B of an octave wide (at most 1.44 · 2^-B in log2). Each bucket stores the code just
  * below it, and B is the smallest that leaves at most two of the table's rounding bounds in any
- * bucket, so the exact code is that one or the next two: {@code c += a > lower[c + 1]} twice
- * settles it, against the same double bounds as the search, so the result is exactly the
+ * bucket, so the exact code is that one or the next two: {@code c + [a > lower[c + 1]] +
+ * [a > lower[c + 2]]} settles it, against the same double bounds as the search, so the result is exactly the
  * search's. Bucket edges are widened by a float ulp on each side because a is rounded to float32
  * only to find its bucket. Bounds are spaced at least 0.087 octaves of t apart, k times that in a,
  * so B grows with log2 k; for k above 16 or below 3/16 (where a of interest leaves float32's
@@ -61,14 +61,12 @@ final class CodeIndex {
     }
 
     /**
-     * The code of a; {@code lower} must hold +inf from maxCode + 1 on. A NaN lands in the last
+     * The code of a; {@code lower} must hold +inf from maxCode + 1 on (and index maxCode + 2). A NaN lands in the last
      * bucket (its bits are beyond 1.0's) and keeps that bucket's code.
      */
     int code(double a, double[] lower) {
         int c = start[Math.min(start.length - 1, Float.floatToRawIntBits((float) a) >>> shift)];
-        c += a > lower[c + 1] ? 1 : 0;
-        c += a > lower[c + 1] ? 1 : 0;
-        return c;
+        return c + (a > lower[c + 1] ? 1 : 0) + (a > lower[c + 2] ? 1 : 0);
     }
 
     /** Signed codes of {@code len} values from {@code src[from]} whose group max has the reciprocal {@code inverseMax}. */
@@ -80,8 +78,8 @@ final class CodeIndex {
             float x = src[from + i];
             double a = Math.abs(x) * inverseMax;
             int c = first[Math.min(last, Float.floatToRawIntBits((float) a) >>> bits)];
-            c += a > lower[c + 1] ? 1 : 0;
-            c += a > lower[c + 1] ? 1 : 0;
+            // both compares depend only on c (bounds increase), so they run side by side
+            c += (a > lower[c + 1] ? 1 : 0) + (a > lower[c + 2] ? 1 : 0);
             codes[codeFrom + i] = (byte) ((Float.floatToRawIntBits(x) >>> 24 & 0x80) | c);
         }
     }
