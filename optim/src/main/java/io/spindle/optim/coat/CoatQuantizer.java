@@ -109,7 +109,7 @@ public final class CoatQuantizer {
             int len = Math.min(groupSize, n - start);
             int from = srcOffset + start;
             // max and min of |x| on the float bits: for magnitudes (sign cleared) the int order is
-            // the float order, NaN above infinity as Math.max has it, and int max/min cost a third
+            // the float order, NaN above infinity as Math.max has it, and int max/min cost about half
             int hi = 0;
             int lo = Integer.MAX_VALUE;
             for (int i = from; i < from + len; i++) {

@@ -13,7 +13,7 @@ import java.util.Arrays;
  */
 public final class BufferSlotChunks implements SlotChunks {
     /** Elements per chunk: the update's four or five arrays stay within L1/L2. */
-    public static final int CHUNK = 2048;
+    private static final int CHUNK = 2048;
 
     private final FloatBuffer[] buffers;
     private final int[] starts;
