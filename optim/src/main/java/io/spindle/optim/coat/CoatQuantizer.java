@@ -17,31 +17,35 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * x'    = sign(q) (|q| scale)^(1/k) S
  * </pre>
  *
- * <p>What is stored per group is only its max and min (float32, +1e-20 included); S, k and scale
- * are recomputed from them in double, identically when quantizing and dequantizing. That is
- * 8 bytes per group beside the G code bytes.
+ * <p>What is stored per group is its max (float32, +1e-20 included) and k as a 16-bit code k·16:
+ * 6 bytes beside the G code bytes. S and scale cancel out of both directions,
+ * {@code (|x|/S)^k / scale = 448 (|x|/max)^k} and {@code (|q| scale)^(1/k) S = (|q|/448)^(1/k) max},
+ * so the min is needed only to choose k when quantizing. k is capped at {@link #MAX_K16}/16 (just below 4096),
+ * which the formula exceeds only for groups whose magnitudes agree to 0.3 %; a smaller k still
+ * inverts, it only leaves part of E4M3's range unused.
  *
- * <p>Why it is fast without a per-element {@code pow}: k is a multiple of 1/16, and
- * {@code (|q| scale)^(1/k) S = |q|^(1/k) · (scale^(1/k) S)}. The first factor depends on k and the
- * code only (a table per k), the second is one constant per group. Quantizing is the same
- * identity read backwards: E4M3 rounding picks the code whose rounding interval holds t, and
- * {@code t > b} is {@code |x| > b^(1/k) · scale^(1/k) S}, so the code is found by comparing
- * |x| / constant with the tabulated interval bounds {@code b^(1/k)}, starting from a cheap
- * estimate. Both directions then cost a few float operations per element.
+ * <p>Why it is fast without a per-element {@code pow}: k is a multiple of 1/16, so a table per k
+ * holds {@code (m/448)^(1/k)} for every E4M3 code m: dequantizing is one lookup and one multiply
+ * by the group's max. Quantizing reads the same identity backwards: E4M3 rounding picks the code
+ * whose rounding interval holds t = 448 (|x|/max)^k, i.e. whose tabulated interval
+ * {@code ((b/448)^(1/k)} for the bounds b) holds |x|/max. The code is estimated from a cheap log2
+ * and settled by two comparisons with the table, so it equals the exact search; for the usual k
+ * the estimate is a direct index on a's float bits ({@link CodeIndex}).
  */
 public final class CoatQuantizer {
     /** COAT's default group size. */
     public static final int DEFAULT_GROUP_SIZE = 128;
     /** Added to max and min so that an all-zero group has a finite, positive range. */
     public static final double TINY = 1e-20;
+    /** Largest k·16 a group's 16-bit code holds (k = 4095.9375). */
+    public static final int MAX_K16 = 0xFFFF;
     /** log2(448^2 / 2): the dynamic range the expansion aims to fill (README formula). */
     private static final double TARGET_LOG2_RANGE = Math.log(448.0 * 448.0 / 2.0) / Math.log(2.0);
     private static final Fp8Format E4M3 = Fp8Format.E4M3;
-    private static final int CODES = E4M3.maxCode() + 1;
     private static final int MAX_MAGNITUDE_CODE = E4M3.maxCode();
-    /** Tables for k·16 below this are cached; larger k (groups whose values are nearly equal) are rare. */
-    private static final int CACHED_K16 = 4096;
-    private static final AtomicReferenceArray<ExpansionTable> TABLES = new AtomicReferenceArray<>(CACHED_K16);
+    private static final double E4M3_MAX = E4M3.max();
+    private static final double LOG2_E4M3_MAX = Math.log(E4M3_MAX) / Math.log(2.0);
+    private static final AtomicReferenceArray<ExpansionTable> TABLES = new AtomicReferenceArray<>(MAX_K16 + 1);
 
     private final int groupSize;
 
@@ -62,81 +66,77 @@ public final class CoatQuantizer {
         return Math.toIntExact((n + groupSize - 1) / groupSize);
     }
 
-    /** The derived quantities of one group, from its stored max and min (both +1e-20). */
-    public record Group(double k, double scale, double center) {
-        /** scale^(1/k) · S: the per-group constant of both directions. */
-        double constant() {
-            return Math.pow(scale, 1.0 / k) * center;
-        }
-
-        /** k · 16, an integer by construction. */
-        int k16() {
-            return (int) Math.round(k * 16);
-        }
+    /**
+     * k·16 of a group whose largest and smallest magnitudes (+1e-20) are {@code max} and
+     * {@code min}: the README's formula in double, capped at {@link #MAX_K16}.
+     */
+    public static int k16(float max, float min) {
+        return (int) Math.min(uncappedK16(max, min), MAX_K16);
     }
+
+    /** k·16 by the README's formula alone (at least 1), as the earlier max/min layout used it. */
+    static double uncappedK16(float max, float min) {
+        double ratio = (double) max / min;
+        if (!(ratio > 1)) return 16;
+        return Math.max(1, Math.floor(16 * TARGET_LOG2_RANGE / (Math.log(ratio) / Math.log(2.0))));
+    }
+
+    /** COAT's derived quantities of one group, as the paper and the golden files name them. */
+    public record Group(double k, double scale, double center) {}
 
     /** S, k and scale of a group whose largest and smallest magnitudes (+1e-20) are {@code max} and {@code min}. */
     public static Group group(float max, float min) {
-        double hi = max;
-        double lo = min;
-        double center = Math.sqrt(hi * lo);
-        double ratio = hi / lo;
-        double k = 1.0;
-        if (ratio > 1) {
-            double k16 = Math.floor(16 * TARGET_LOG2_RANGE / (Math.log(ratio) / Math.log(2.0)));
-            // a group of equal magnitudes gives an unbounded k; any k >= 1/16 inverts exactly, so cap it
-            k = Math.max(1, Math.min(k16, Integer.MAX_VALUE / 2.0)) / 16;
-        }
-        double scale = Math.pow(hi / center, k) / E4M3.max();
-        return new Group(k, scale, center);
+        double center = Math.sqrt((double) max * min);
+        double k = k16(max, min) / 16.0;
+        return new Group(k, Math.pow(max / center, k) / E4M3_MAX, center);
+    }
+
+    /** The k·16 of a stored 16-bit code (codes are unsigned). */
+    public static int k16(short code) {
+        return code & 0xFFFF;
     }
 
     /**
      * Quantizes {@code n} values starting at {@code src[srcOffset]}, which are the elements
      * {@code firstElement ..} of a tensor (a multiple of the group size, so groups line up), into
-     * {@code codes[codeOffset ..]} and the per-group {@code max}/{@code min} arrays at
+     * {@code codes[codeOffset ..]} and the per-group {@code max} and {@code k16} arrays at
      * {@code firstElement / groupSize ..}.
      */
     public void quantize(float[] src, int srcOffset, int n, long firstElement, byte[] codes, int codeOffset,
-                         float[] max, float[] min) {
+                         float[] max, short[] k16) {
         int group = firstGroup(firstElement);
         for (int start = 0; start < n; start += groupSize, group++) {
             int len = Math.min(groupSize, n - start);
-            float hi = 0f;
-            float lo = Float.POSITIVE_INFINITY;
-            for (int i = 0; i < len; i++) {
-                float a = Math.abs(src[srcOffset + start + i]);
-                hi = Math.max(hi, a);
-                lo = Math.min(lo, a);
+            int from = srcOffset + start;
+            // max and min of |x| on the float bits: for magnitudes (sign cleared) the int order is
+            // the float order, NaN above infinity as Math.max has it, and int max/min cost about half
+            int hi = 0;
+            int lo = Integer.MAX_VALUE;
+            for (int i = from; i < from + len; i++) {
+                int magnitude = Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF;
+                hi = Math.max(hi, magnitude);
+                lo = Math.min(lo, magnitude);
             }
-            max[group] = (float) (hi + TINY);
-            min[group] = (float) (lo + TINY);
-            Group g = group(max[group], min[group]);
-            double[] bounds = table(g.k16()).bounds;
-            double inverse = 1.0 / g.constant();
-            double eightK = 8 * g.k();
-            for (int i = 0; i < len; i++) {
-                float x = src[srcOffset + start + i];
-                double a = Math.abs(x) * inverse;
-                codes[codeOffset + start + i] =
-                        (byte) ((Float.floatToRawIntBits(x) >>> 24 & 0x80) | codeOf(bounds, a, eightK));
-            }
+            float groupMax = (float) (Float.intBitsToFloat(hi) + TINY);
+            int k = k16(groupMax, (float) (Float.intBitsToFloat(lo) + TINY));
+            max[group] = groupMax;
+            k16[group] = (short) k;
+            table(k).encode(src, from, len, 1.0 / groupMax, codes, codeOffset + start);
         }
     }
 
     /** The inverse of {@link #quantize}: dequantizes {@code n} codes of elements {@code firstElement ..} into {@code dst}. */
-    public void dequantize(byte[] codes, int codeOffset, int n, long firstElement, float[] max, float[] min,
+    public void dequantize(byte[] codes, int codeOffset, int n, long firstElement, float[] max, short[] k16,
                            float[] dst, int dstOffset) {
         int group = firstGroup(firstElement);
         for (int start = 0; start < n; start += groupSize, group++) {
             int len = Math.min(groupSize, n - start);
-            Group g = group(max[group], min[group]);
-            double[] magnitudes = table(g.k16()).magnitudes;
-            double constant = g.constant();
+            double[] values = table(k16(k16[group])).values;
+            double groupMax = max[group];
+            int from = codeOffset + start;
+            int to = dstOffset + start;
             for (int i = 0; i < len; i++) {
-                int code = codes[codeOffset + start + i];
-                double v = magnitudes[code & 0x7F] * constant;
-                dst[dstOffset + start + i] = (float) (code < 0 ? -v : v);
+                dst[to + i] = (float) (values[codes[from + i] & 0xFF] * groupMax);
             }
         }
     }
@@ -148,30 +148,10 @@ public final class CoatQuantizer {
         return Math.toIntExact(firstElement / groupSize);
     }
 
-    /**
-     * The E4M3 magnitude code c of a (in units of the group constant): the one with
-     * bounds[c-1] < a <= bounds[c]. An estimate from an approximate log2 (normal E4M3 codes are
-     * 8 (log2 t + 7) with t = a^k) lands within a code or two; the two walks then make it exact
-     * whatever the estimate was, so correctness never depends on the approximation. A plain binary
-     * search was 3x slower: its seven loads depend on each other.
-     */
-    private static int codeOf(double[] bounds, double a, double eightK) {
-        int c = 0;
-        if (a > 0) {
-            int bits = Float.floatToRawIntBits((float) a);
-            int exponent = ((bits >>> 23) & 0xFF) - 127;
-            float m = (bits & 0x7F_FFFF) * 0x1p-23f;
-            // log2(1 + m) ~= m (4/3 - m/3): exact at both ends, within 0.01 between
-            double log2 = exponent + m * (4f / 3f - m / 3f);
-            c = (int) Math.max(0, Math.min(MAX_MAGNITUDE_CODE, eightK * log2 + 56));
-        }
-        while (c < MAX_MAGNITUDE_CODE && a > bounds[c]) c++;
-        while (c > 0 && a <= bounds[c - 1]) c--;
-        return c;
-    }
-
     private static ExpansionTable table(int k16) {
-        if (k16 >= CACHED_K16) return new ExpansionTable(k16);
+        if (k16 < 1 || k16 > MAX_K16) {
+            throw new IllegalArgumentException("COAT k·16 = " + k16 + " is outside [1, " + MAX_K16 + "]");
+        }
         ExpansionTable t = TABLES.get(k16);
         if (t == null) {
             t = new ExpansionTable(k16);
@@ -181,27 +161,78 @@ public final class CoatQuantizer {
     }
 
     /**
-     * For one k: {@code magnitudes[c] = m_c^(1/k)} for every E4M3 magnitude m_c, and
-     * {@code bounds[c] = b_c^(1/k)} for the rounding bound b_c between m_c and m_(c+1) (their
-     * midpoint; round-to-nearest ties, which the bound itself would be, do not arise in practice
-     * and go down). {@code bounds} has 128 entries, the last two +inf, so the search saturates at
-     * the max code.
+     * For one k: {@code values[code]} = sign · (m/448)^(1/k) for every E4M3 byte (sign included, so
+     * decoding has no branch), and {@code lower[c]} = ((b/448)^(1/k) for the rounding bound b
+     * between magnitudes c-1 and c (their midpoint; round-to-nearest ties, which the bound itself
+     * would be, do not arise in practice and go down), with {@code lower[0] = -inf} and +inf from
+     * {@code lower[127]} on, so magnitude code c holds exactly the a with lower[c] < a <= lower[c+1].
      */
     private static final class ExpansionTable {
-        final double[] magnitudes = new double[128];
-        final double[] bounds = new double[128];
+        final double[] values = new double[256];
+        final double[] lower = new double[MAX_MAGNITUDE_CODE + 3];
+        final double k;
+        /** The direct index for k in [3/16, 16] (nearly every group of Adam's moments), else null. */
+        final CodeIndex index;
 
         ExpansionTable(int k16) {
             double inverseK = 16.0 / k16;
-            java.util.Arrays.fill(bounds, Double.POSITIVE_INFINITY);
-            for (int c = 0; c < CODES; c++) {
-                double m = E4M3.decode((byte) c);
-                magnitudes[c] = Math.pow(m, inverseK);
-                if (c + 1 < CODES) {
-                    double next = E4M3.decode((byte) (c + 1));
-                    bounds[c] = Math.pow((m + next) / 2, inverseK);
+            k = k16 / 16.0;
+            for (int code = 0; code < 256; code++) {
+                double m = E4M3.decode((byte) code);
+                values[code] = Math.copySign(Math.pow(Math.abs(m) / E4M3_MAX, inverseK), m);
+            }
+            java.util.Arrays.fill(lower, Double.POSITIVE_INFINITY);
+            lower[0] = Double.NEGATIVE_INFINITY;
+            for (int c = 1; c <= MAX_MAGNITUDE_CODE; c++) {
+                double bound = (E4M3.decode((byte) (c - 1)) + E4M3.decode((byte) c)) / 2;
+                lower[c] = Math.pow(bound / E4M3_MAX, inverseK);
+            }
+            index = CodeIndex.of(lower, MAX_MAGNITUDE_CODE, k);
+        }
+
+        /** Codes of {@code len} values from {@code src[from]}, whose group max has the reciprocal {@code inverseMax}. */
+        void encode(float[] src, int from, int len, double inverseMax, byte[] codes, int codeFrom) {
+            if (index != null) {
+                // a loop of its own, kept small: the JIT compiles it tightly only apart from the search below
+                index.encode(src, from, len, inverseMax, lower, codes, codeFrom);
+                return;
+            }
+            for (int i = 0; i < len; i++) {
+                float x = src[from + i];
+                int c = magnitudeCode(Math.abs(x) * inverseMax);
+                codes[codeFrom + i] = (byte) ((Float.floatToRawIntBits(x) >>> 24 & 0x80) | c);
+            }
+        }
+
+        /**
+         * The magnitude code of a = |x|/max where there is no {@link CodeIndex}. Normal E4M3 codes sit at position
+         * p = 8 (E + 6) + 8 · 2^f of t = 2^(E+f), and the code is p rounded; the estimate of p from
+         * a cubic log2 and a quadratic 2^f is off by less than 0.5 for k < 45, so the code is one
+         * of the three from floor(p - 1/2), which two comparisons pick. A check against the table
+         * catches every other case (subnormal codes, larger k), which the walk settles exactly.
+         */
+        int magnitudeCode(double a) {
+            int c = 0;
+            if (a > 0) {
+                long bits = Double.doubleToRawLongBits(a);
+                int exponent = (int) (bits >>> 52) - 1023;
+                double m = (bits & 0xF_FFFF_FFFF_FFFFL) * 0x1p-52;
+                // minimax cubic of log2(1 + m) on [0, 1), exact at both ends, error < 0.0009
+                double log2 = exponent + m * (1.4228652686534684 + m * (-0.5820852972482334 + m * 0.15922002859476503));
+                double l = LOG2_E4M3_MAX + k * log2;
+                if (l >= -6) {
+                    int e = (int) (l + 6) - 6; // floor(l) for l >= -6, cheaper than Math.floor
+                    double f = l - e;
+                    // quadratic 2^f on [0, 1), exact at both ends, error < 0.004
+                    double p = 8 * (e + 6) + 8 * (1 + f * (0.6557133670634543 + f * 0.3442866329365457));
+                    c = Math.min(MAX_MAGNITUDE_CODE, (int) (p - 0.5));
+                    c += (a > lower[c + 1] ? 1 : 0) + (a > lower[c + 2] ? 1 : 0);
                 }
             }
+            if (a > lower[c] && a <= lower[c + 1]) return c;
+            while (c < MAX_MAGNITUDE_CODE && a > lower[c + 1]) c++;
+            while (c > 0 && a <= lower[c]) c--;
+            return c;
         }
     }
 }

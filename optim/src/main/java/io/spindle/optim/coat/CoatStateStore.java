@@ -1,6 +1,7 @@
 package io.spindle.optim.coat;
 
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateStore;
 import io.spindle.optim.state.StateTensors;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -8,7 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,24 +24,33 @@ import java.util.Set;
  * ({@link CoatQuantizer}); a per-row statistic (NorMuon's second moment, one value per output
  * neuron) stays float32, since it is a negligible fraction of the state.
  *
- * <p>On {@link Step#slots} a parameter's slots are dequantized into float32 scratch shaped like
- * it; the optimizer updates them in full precision and takes its step with them; {@link
- * Step#commit} quantizes them back (the golden "coat-adamw" rule). The scratch is sized to the
- * largest parameter and reused, so the full-precision state of only one parameter exists at a time.
+ * <p>Two ways in, with the same result bit for bit (the golden "coat-adamw" rule: the step uses
+ * the updated full-precision moments, the stored state is their quantized value):
+ * <ul>
+ * <li>{@link Step#chunks} (AdamW, LAMB): the codec is fused into the optimizer's update loop, a
+ *     chunk of whole groups at a time: decode into a small float array, update, encode back, so
+ *     the full-precision state never leaves the cache;</li>
+ * <li>{@link Step#slots} (the Muon family, whose Newton–Schulz needs the whole matrix): the slots
+ *     are dequantized into float32 scratch shaped like the parameter, and {@link Step#commit}
+ *     quantizes them back. The scratch is sized to the largest parameter and reused.</li>
+ * </ul>
  *
- * <p>Checkpoint names: {@code <param>/<slot>.fp8} (int8, the parameter's shape), {@code
- * <param>/<slot>.max} and {@code .min} (float32, one per group), per-row slots as {@code
- * <param>/<slot>}, the step as {@code step} and the group size as {@code coat.group_size}: the
- * compressed state is saved as it is, and a resumed run continues bit-identically.
+ * <p>Per group the store keeps the max (float32) and k as a 16-bit code: 6 bytes beside G code
+ * bytes, 2 (1 + 6/G) bytes per parameter for Adam's two moments. Checkpoint names and the
+ * conversion of the earlier max/min layout are in {@link CoatCheckpoint}; a resumed run continues
+ * bit-identically.
  */
 public final class CoatStateStore implements StateStore {
     /** Checkpoint name of the group size, so a state cannot be read back with another G. */
     public static final String GROUP_SIZE = "coat.group_size";
+    /** Checkpoint suffixes of a compressed slot: E4M3 codes (int8, the parameter's shape), per-group max and k (float32). */
     public static final String CODES = ".fp8";
     public static final String MAX = ".max";
-    public static final String MIN = ".min";
+    public static final String K = ".k";
     /** Elements per heap chunk when moving between scratch and codes: a whole number of groups. */
     private static final int CHUNK_TARGET = 16_384;
+    /** Elements per chunk of the fused update loop: whole groups, about 1,024 values, so all arrays stay in L1. */
+    private static final int FUSED_TARGET = 1024;
     /** Per-thread chunk buffers for the parallel codec; sized for the largest group size in use. */
     private static final ThreadLocal<float[]> CHUNK_BUFFERS = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -50,19 +59,21 @@ public final class CoatStateStore implements StateStore {
     private final boolean[] perRow;
     private final Map<String, Entry> byParam = new LinkedHashMap<>();
     private final INDArray[] scratch;
-    /** The views of {@link #scratch} handed out by the open parameter's {@link Step#slots}. */
+    /** The views of {@link #scratch} handed out by the open parameter's {@link Step#slots}; null after the fused path. */
     private final INDArray[] views;
     /** The calling thread's chunk buffer for single-chunk parameters. */
     private final float[] chunk;
+    /** The fused path's chunk arrays, one per slot (null for per-row slots), reused across parameters. */
+    private final float[][] fused;
     private long step;
 
-    /** One parameter's state: per slot either codes with per-group max/min, or a dense per-row array. */
-    private static final class Entry {
+    /** One parameter's state: per slot either codes with per-group max and k code, or a dense per-row array. */
+    static final class Entry {
         final long[] shape;
         final int length;
         final byte[][] codes;
         final float[][] max;
-        final float[][] min;
+        final short[][] k16;
         final INDArray[] dense;
 
         Entry(long[] shape, int slots) {
@@ -70,7 +81,7 @@ public final class CoatStateStore implements StateStore {
             this.length = Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b));
             this.codes = new byte[slots][];
             this.max = new float[slots][];
-            this.min = new float[slots][];
+            this.k16 = new short[slots][];
             this.dense = new INDArray[slots];
         }
     }
@@ -90,6 +101,21 @@ public final class CoatStateStore implements StateStore {
         this.views = new INDArray[slotNames.length];
         int groupsPerChunk = Math.max(1, CHUNK_TARGET / groupSize);
         this.chunk = new float[groupsPerChunk * groupSize];
+        this.fused = new float[slotNames.length][];
+        int fusedLength = Math.max(1, FUSED_TARGET / groupSize) * groupSize;
+        for (int s = 0; s < slotNames.length; s++) {
+            if (!perRow[s]) fused[s] = new float[fusedLength];
+        }
+    }
+
+    /** A {@link #K} tensor (k per group, float32) of the 16-bit codes k·16, as checkpoints hold it. */
+    public static INDArray kTensor(short[] k16) {
+        return CoatCheckpoint.kTensor(k16);
+    }
+
+    /** The 16-bit codes k·16 of a {@link #K} tensor named {@code name} of {@code groups} values, checked. */
+    public static short[] k16Of(INDArray k, int groups, String name) {
+        return CoatCheckpoint.k16Of(k, groups, name);
     }
 
     public int groupSize() {
@@ -135,11 +161,19 @@ public final class CoatStateStore implements StateStore {
             throw new IllegalArgumentException("optimizer state holds parameters that were not passed to step: " + unused);
         }
         byParam.putAll(created);
-        ensureScratch(largest);
+        int scratchLength = largest;
         return new Step() {
             @Override
             public INDArray[] slots(int i) {
+                // allocated on first use: the fused path (AdamW, LAMB) needs no whole-parameter scratch
+                ensureScratch(scratchLength);
                 return expand(entries.get(i));
+            }
+
+            @Override
+            public SlotChunks chunks(int i) {
+                Arrays.fill(views, null);
+                return new FusedChunks(entries.get(i));
             }
 
             @Override
@@ -149,18 +183,54 @@ public final class CoatStateStore implements StateStore {
         };
     }
 
+    /** The fused path: each chunk decoded into {@link #fused} on read and encoded back on write. */
+    private final class FusedChunks implements SlotChunks {
+        private final Entry e;
+
+        FusedChunks(Entry e) {
+            this.e = e;
+        }
+
+        @Override
+        public int chunkLength() {
+            for (float[] f : fused) {
+                if (f != null) return f.length;
+            }
+            throw new IllegalStateException("no slot is shaped like the parameter");
+        }
+
+        @Override
+        public float[] slot(int s) {
+            return fused[s];
+        }
+
+        @Override
+        public void read(int start, int length) {
+            for (int s = 0; s < fused.length; s++) {
+                if (!perRow[s]) quantizer.dequantize(e.codes[s], start, length, start, e.max[s], e.k16[s], fused[s], 0);
+            }
+        }
+
+        @Override
+        public void write(int start, int length) {
+            for (int s = 0; s < fused.length; s++) {
+                if (!perRow[s]) quantizer.quantize(fused[s], 0, length, start, e.codes[s], start, e.max[s], e.k16[s]);
+            }
+        }
+    }
+
     private Entry zeros(long[] shape) {
         Entry e = new Entry(shape, slotNames.size());
         for (int s = 0; s < slotNames.size(); s++) {
             if (perRow[s]) {
                 e.dense[s] = Nd4j.zeros(DataType.FLOAT, StateTensors.perRowShape(slotNames.get(s), shape));
             } else {
-                // All-zero groups: code 0 dequantizes to 0 whatever max/min say; store what quantize would.
+                // All-zero groups: code 0 dequantizes to 0 whatever max and k say; store what quantize would.
                 e.codes[s] = new byte[e.length];
                 e.max[s] = new float[quantizer.groups(e.length)];
-                e.min[s] = new float[quantizer.groups(e.length)];
+                e.k16[s] = new short[quantizer.groups(e.length)];
                 Arrays.fill(e.max[s], (float) CoatQuantizer.TINY);
-                Arrays.fill(e.min[s], (float) CoatQuantizer.TINY);
+                Arrays.fill(e.k16[s], (short) CoatQuantizer.k16((float) CoatQuantizer.TINY, (float) CoatQuantizer.TINY));
             }
         }
         return e;
@@ -187,9 +257,9 @@ public final class CoatStateStore implements StateStore {
             int base = Math.toIntExact(view.offset());
             byte[] codes = e.codes[s];
             float[] max = e.max[s];
-            float[] min = e.min[s];
+            short[] k16 = e.k16[s];
             forEachChunk(e.length, (start, len, chunk) -> {
-                quantizer.dequantize(codes, start, len, start, max, min, chunk, 0);
+                quantizer.dequantize(codes, start, len, start, max, k16, chunk, 0);
                 buffer.put(base + start, chunk, 0, len);
             });
             out[s] = view;
@@ -198,22 +268,24 @@ public final class CoatStateStore implements StateStore {
         return out;
     }
 
-    /** Quantizes the scratch back into the entry's codes. */
+    /** Quantizes the scratch back into the entry's codes; nothing to do after the fused path, which wrote as it went. */
     private void compress(Entry e) {
         for (int s = 0; s < slotNames.size(); s++) {
             if (perRow[s]) continue;
-            if (views[s] == null || views[s].length() != e.length) {
+            if (views[s] == null) continue;
+            if (views[s].length() != e.length) {
                 throw new IllegalStateException("commit of a parameter whose slots were not opened");
             }
             FloatBuffer buffer = views[s].data().asNioFloat();
             int base = Math.toIntExact(views[s].offset());
             byte[] codes = e.codes[s];
             float[] max = e.max[s];
-            float[] min = e.min[s];
+            short[] k16 = e.k16[s];
             forEachChunk(e.length, (start, len, chunk) -> {
                 buffer.get(base + start, chunk, 0, len);
-                quantizer.quantize(chunk, 0, len, start, codes, start, max, min);
+                quantizer.quantize(chunk, 0, len, start, codes, start, max, k16);
             });
+            views[s] = null;
         }
     }
 
@@ -254,11 +326,7 @@ public final class CoatStateStore implements StateStore {
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(STEP, Nd4j.scalar(DataType.INT64, step));
         out.put(GROUP_SIZE, Nd4j.scalar(DataType.INT64, (long) quantizer.groupSize()));
-        forEachCompressedSlot(out, (key, e, s) -> {
-            out.put(key + CODES, Nd4j.createFromArray(e.codes[s].clone()).reshape('c', e.shape));
-            out.put(key + MAX, Nd4j.createFromArray(e.max[s].clone()));
-            out.put(key + MIN, Nd4j.createFromArray(e.min[s].clone()));
-        });
+        forEachCompressedSlot(out, (key, e, s) -> CoatCheckpoint.put(out, key, e.shape, e.codes[s], e.max[s], e.k16[s]));
         return out;
     }
 
@@ -268,7 +336,7 @@ public final class CoatStateStore implements StateStore {
         out.put(STEP, Nd4j.scalar(DataType.INT64, step));
         forEachCompressedSlot(out, (key, e, s) -> {
             float[] values = new float[e.length];
-            quantizer.dequantize(e.codes[s], 0, e.length, 0, e.max[s], e.min[s], values, 0);
+            quantizer.dequantize(e.codes[s], 0, e.length, 0, e.max[s], e.k16[s], values, 0);
             out.put(key, Nd4j.createFromArray(values).reshape('c', e.shape));
         });
         return out;
@@ -293,18 +361,23 @@ public final class CoatStateStore implements StateStore {
         }
     }
 
+    /** Codes, then per group a float32 max and a 16-bit k code; per-row slots float32. */
     @Override
     public long bytes() {
         long total = 0;
         for (Entry e : byParam.values()) {
             for (int s = 0; s < slotNames.size(); s++) {
                 total += perRow[s] ? e.dense[s].length() * Float.BYTES
-                        : e.codes[s].length + (long) (e.max[s].length + e.min[s].length) * Float.BYTES;
+                        : e.codes[s].length + (long) e.max[s].length * Float.BYTES + (long) e.k16[s].length * Short.BYTES;
             }
         }
         return total;
     }
 
+    /**
+     * Replaces the state with a {@link #snapshot()}, or with a checkpoint of the earlier layout
+     * (per-group max and min), which {@link CoatCheckpoint} converts.
+     */
     @Override
     public void load(Map<String, INDArray> tensors) {
         if (tensors == null) throw new IllegalArgumentException("optimizer state is null");
@@ -323,13 +396,15 @@ public final class CoatStateStore implements StateStore {
             int cut = name.lastIndexOf('/');
             if (cut < 0) {
                 throw new IllegalArgumentException("unexpected optimizer state tensor " + name + "; expected " + STEP
-                        + ", " + GROUP_SIZE + " and <param>/<slot>[.fp8|.max|.min] with slot in " + slotNames);
+                        + ", " + GROUP_SIZE + " and <param>/<slot>[" + CoatCheckpoint.PARTS + "] with slot in "
+                        + slotNames);
             }
             byName.computeIfAbsent(name.substring(0, cut), k -> new LinkedHashMap<>()).put(name.substring(cut + 1),
                     t.getValue());
         }
+        CoatCheckpoint reader = new CoatCheckpoint(quantizer, slotNames, perRow);
         for (Map.Entry<String, Map<String, INDArray>> pe : byName.entrySet()) {
-            loaded.put(pe.getKey(), entryOf(pe.getKey(), pe.getValue()));
+            loaded.put(pe.getKey(), reader.entryOf(pe.getKey(), pe.getValue()));
         }
         if (!byParam.isEmpty() && !byParam.keySet().equals(loaded.keySet())) {
             throw new IllegalArgumentException("optimizer state holds parameters " + loaded.keySet()
@@ -346,72 +421,5 @@ public final class CoatStateStore implements StateStore {
         byParam.clear();
         byParam.putAll(loaded);
         step = loadedStep;
-    }
-
-    /** One parameter's entry from its tensors {@code <slot>.fp8/.max/.min} (or {@code <slot>} per row). */
-    private Entry entryOf(String param, Map<String, INDArray> parts) {
-        Set<String> expected = new HashSet<>();
-        long[] shape = null;
-        for (int s = 0; s < slotNames.size(); s++) {
-            if (!perRow[s]) {
-                INDArray codes = require(parts, param, slotNames.get(s) + CODES, DataType.BYTE);
-                shape = codes.shape();
-                break;
-            }
-        }
-        if (shape == null) throw new IllegalArgumentException("COAT state of " + param + " holds no compressed slot");
-        Entry e = new Entry(shape, slotNames.size());
-        int groups = quantizer.groups(e.length);
-        for (int s = 0; s < slotNames.size(); s++) {
-            String slot = slotNames.get(s);
-            if (perRow[s]) {
-                INDArray dense = require(parts, param, slot, DataType.FLOAT);
-                StateTensors.requireShape(StateTensors.key(param, slot), dense.shape(),
-                        StateTensors.perRowShape(slot, shape), "the per-row shape of " + param);
-                e.dense[s] = dense.dup('c');
-                expected.add(slot);
-                continue;
-            }
-            INDArray codes = require(parts, param, slot + CODES, DataType.BYTE);
-            StateTensors.requireShape(StateTensors.key(param, slot + CODES), codes.shape(), shape, param + "'s first slot");
-            e.codes[s] = bytesOf(codes.dup('c'));
-            e.max[s] = floatsOf(require(parts, param, slot + MAX, DataType.FLOAT), groups, param, slot + MAX);
-            e.min[s] = floatsOf(require(parts, param, slot + MIN, DataType.FLOAT), groups, param, slot + MIN);
-            expected.addAll(List.of(slot + CODES, slot + MAX, slot + MIN));
-        }
-        Set<String> extra = new HashSet<>(parts.keySet());
-        extra.removeAll(expected);
-        if (!extra.isEmpty()) {
-            throw new IllegalArgumentException("unexpected optimizer state tensors " + extra + " of " + param
-                    + "; COAT slots are " + slotNames);
-        }
-        return e;
-    }
-
-    private static INDArray require(Map<String, INDArray> parts, String param, String part, DataType type) {
-        INDArray t = parts.get(part);
-        String name = StateTensors.key(param, part);
-        if (t == null) throw new IllegalArgumentException("optimizer state is missing tensor " + name);
-        if (t.dataType() != type) {
-            throw new IllegalArgumentException("optimizer state tensor " + name + " must be " + type + ", got "
-                    + t.dataType());
-        }
-        return t;
-    }
-
-    private static byte[] bytesOf(INDArray codes) {
-        byte[] out = new byte[Math.toIntExact(codes.length())];
-        ByteBuffer buffer = codes.data().asNio();
-        int offset = Math.toIntExact(codes.offset());
-        for (int i = 0; i < out.length; i++) out[i] = buffer.get(offset + i);
-        return out;
-    }
-
-    private static float[] floatsOf(INDArray t, int groups, String param, String part) {
-        if (t.length() != groups) {
-            throw new IllegalArgumentException("optimizer state tensor " + StateTensors.key(param, part) + " has "
-                    + t.length() + " values but the parameter has " + groups + " groups");
-        }
-        return t.dup('c').data().asFloat();
     }
 }

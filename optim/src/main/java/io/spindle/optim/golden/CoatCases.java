@@ -31,20 +31,23 @@ final class CoatCases {
         int groups = quantizer.groups(x.length);
         byte[] codes = new byte[x.length];
         float[] max = new float[groups];
-        float[] min = new float[groups];
-        quantizer.quantize(x, 0, x.length, 0, codes, 0, max, min);
+        short[] k16 = new short[groups];
+        quantizer.quantize(x, 0, x.length, 0, codes, 0, max, k16);
         float[] dequantized = new float[x.length];
-        quantizer.dequantize(codes, 0, x.length, 0, max, min, dequantized, 0);
+        quantizer.dequantize(codes, 0, x.length, 0, max, k16, dequantized, 0);
 
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (int g = 0; g < groups; g++) {
-            CoatQuantizer.Group group = CoatQuantizer.group(max[g], min[g]);
+            int start = g * groupSize;
+            int len = Math.min(groupSize, x.length - start);
+            // the store keeps no min (S and scale cancel out of the codec); the report takes it from the input
+            float lo = Float.POSITIVE_INFINITY;
+            for (int i = start; i < start + len; i++) lo = Math.min(lo, Math.abs(x[i]));
+            CoatQuantizer.Group group = CoatQuantizer.group(max[g], (float) (lo + CoatQuantizer.TINY));
             String prefix = "groups[" + g + "].";
             out.put(prefix + "k", Nd4j.scalar(group.k()));
             out.put(prefix + "scale", Nd4j.scalar(group.scale()));
             out.put(prefix + "sqrt_min_max", Nd4j.scalar(group.center()));
-            int start = g * groupSize;
-            int len = Math.min(groupSize, x.length - start);
             float[] q = new float[len];
             Fp8Format.E4M3.decode(codes, start, q, 0, len);
             out.put(prefix + "q", Nd4j.createFromArray(q));

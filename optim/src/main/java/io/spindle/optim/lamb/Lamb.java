@@ -3,6 +3,7 @@ package io.spindle.optim.lamb;
 import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.state.StateStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,8 +27,6 @@ import java.util.Set;
 public final class Lamb implements Optimizer {
     private static final String M = "m";
     private static final String V = "v";
-    /** Elements per heap chunk: direct-buffer element access keeps the JIT from vectorizing (see AdamW). */
-    private static final int CHUNK = 2048;
 
     private final double beta1;
     private final double beta2;
@@ -73,18 +72,16 @@ public final class Lamb implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             ParamSlot p = params.get(i);
             float wd = decayedRoles.contains(p.role()) ? (float) weightDecay : 0f;
-            INDArray[] mv = moments.slots(i);
             Tensor w = new Tensor(moments.weights(i, p), "parameter " + p.name());
             Tensor g = new Tensor(p.grad(), "gradient of " + p.name());
-            Tensor m = new Tensor(mv[0], "m of " + p.name());
-            Tensor v = new Tensor(mv[1], "v of " + p.name());
+            SlotChunks mv = moments.chunks(i);
             Coefficients c = new Coefficients((float) beta1, (float) beta2, c1, c2, (float) eps, wd);
-            double[] norms = updateMomentsAndNorms(w, g, m, v, c);
+            double[] norms = norms(w, g, mv, c);
             double wNorm = Math.sqrt(norms[0]);
             double uNorm = Math.sqrt(norms[1]);
             // Algorithm 2 leaves 0/0 undefined; 1 keeps a zero tensor (or a zero update) moving like Adam.
             double trust = wNorm > 0 && uNorm > 0 ? wNorm / uNorm : 1.0;
-            applyStep(w, m, v, c, (float) (lr * trust));
+            applyStep(w, g, mv, c, (float) (lr * trust));
             moments.commit(i);
         }
         state.advance();
@@ -97,48 +94,61 @@ public final class Lamb implements Optimizer {
     }
 
     private record Coefficients(float beta1, float beta2, float c1, float c2, float eps, float wd) {
+        /** The new moments of one chunk, in place. */
+        void moments(float[] g, float[] m, float[] v, int len) {
+            for (int i = 0; i < len; i++) {
+                m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            }
+        }
+
         float u(float w, float m, float v) {
             return m * c1 / ((float) Math.sqrt(v) * c2 + eps) + wd * w;
         }
     }
 
-    /** Pass 1: the moments, and sum(w^2), sum(u^2) in double. */
-    private static double[] updateMomentsAndNorms(Tensor w, Tensor g, Tensor m, Tensor v, Coefficients c) {
-        int chunk = Math.min(w.length, CHUNK);
-        float[] wa = new float[chunk], ga = new float[chunk], ma = new float[chunk], va = new float[chunk];
+    /**
+     * Pass 1: sum(w^2) and sum(u^2) in double, from the new moments, which are not stored: pass 2
+     * computes them again from the same old ones, bit for bit. Keeping them instead would need
+     * the whole tensor's moments in full precision (or u) until the trust ratio is known, and for
+     * compressed state the step must use the full-precision moments, not their stored value.
+     */
+    private static double[] norms(Tensor w, Tensor g, SlotChunks mv, Coefficients c) {
+        int chunk = Math.max(1, Math.min(w.length, mv.chunkLength()));
+        float[] wa = new float[chunk], ga = new float[chunk];
         double wSq = 0, uSq = 0;
         for (int base = 0; base < w.length; base += chunk) {
             int len = Math.min(chunk, w.length - base);
             w.buffer.get(w.start + base, wa, 0, len);
             g.buffer.get(g.start + base, ga, 0, len);
-            m.buffer.get(m.start + base, ma, 0, len);
-            v.buffer.get(v.start + base, va, 0, len);
+            mv.read(base, len);
+            float[] ma = mv.slot(0), va = mv.slot(1);
+            c.moments(ga, ma, va, len);
             for (int i = 0; i < len; i++) {
-                ma[i] = c.beta1 * ma[i] + (1 - c.beta1) * ga[i];
-                va[i] = c.beta2 * va[i] + (1 - c.beta2) * ga[i] * ga[i];
                 float u = c.u(wa[i], ma[i], va[i]);
                 wSq += (double) wa[i] * wa[i];
                 uSq += (double) u * u;
             }
-            m.buffer.put(m.start + base, ma, 0, len);
-            v.buffer.put(v.start + base, va, 0, len);
         }
         return new double[] {wSq, uSq};
     }
 
-    /** Pass 2: w = w - (lr trust) u, recomputing u from the new moments rather than storing it. */
-    private static void applyStep(Tensor w, Tensor m, Tensor v, Coefficients c, float stepSize) {
-        int chunk = Math.min(w.length, CHUNK);
-        float[] wa = new float[chunk], ma = new float[chunk], va = new float[chunk];
+    /** Pass 2: the moments again, stored this time, and w = w - (lr trust) u. */
+    private static void applyStep(Tensor w, Tensor g, SlotChunks mv, Coefficients c, float stepSize) {
+        int chunk = Math.max(1, Math.min(w.length, mv.chunkLength()));
+        float[] wa = new float[chunk], ga = new float[chunk];
         for (int base = 0; base < w.length; base += chunk) {
             int len = Math.min(chunk, w.length - base);
             w.buffer.get(w.start + base, wa, 0, len);
-            m.buffer.get(m.start + base, ma, 0, len);
-            v.buffer.get(v.start + base, va, 0, len);
+            g.buffer.get(g.start + base, ga, 0, len);
+            mv.read(base, len);
+            float[] ma = mv.slot(0), va = mv.slot(1);
+            c.moments(ga, ma, va, len);
             for (int i = 0; i < len; i++) {
                 wa[i] -= stepSize * c.u(wa[i], ma[i], va[i]);
             }
             w.buffer.put(w.start + base, wa, 0, len);
+            mv.write(base, len);
         }
     }
 

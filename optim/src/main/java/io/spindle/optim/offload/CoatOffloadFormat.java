@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,9 +22,9 @@ import java.util.stream.IntStream;
 
 /**
  * COAT-compressed slots on disk (Fuyou + COAT): each slot shaped like its parameter is a section
- * {@code [max (float32 per group) | min (float32 per group) | E4M3 codes (one byte per value, padded
- * to 4)]}, exactly what {@link CoatStateStore} keeps in memory; a per-row slot stays float32. So
- * AdamW moves 4 + 2.125 bytes per parameter each way instead of 4 + 8.
+ * {@code [max (float32 per group) | k·16 (16 bits per group, padded to 4) | E4M3 codes (one byte per
+ * value, padded to 4)]}, exactly what {@link CoatStateStore} keeps in memory; a per-row slot stays
+ * float32. So AdamW moves 4 + 2.094 bytes per parameter each way instead of 4 + 8.
  *
  * <p>{@link #expand} dequantizes a record's slots into float32 scratch sized to the largest
  * parameter (the only full-precision state that exists), {@link #compress} quantizes them back into
@@ -48,13 +49,13 @@ final class CoatOffloadFormat implements OffloadFormat {
         final float[] values;
         final byte[] codes;
         final float[] max;
-        final float[] min;
+        final short[] k16;
 
         ChunkBuffers(int chunk, int groups) {
             values = new float[chunk];
             codes = new byte[chunk];
             max = new float[groups];
-            min = new float[groups];
+            k16 = new short[groups];
         }
     }
 
@@ -77,21 +78,35 @@ final class CoatOffloadFormat implements OffloadFormat {
     public long sectionBytes(int s, long[] slotShape) {
         int n = StateRecord.elements(slotShape);
         if (perRow[s]) return (long) n * Float.BYTES;
-        return 2L * quantizer.groups(n) * Float.BYTES + ((n + 3L) & ~3L);
+        return Layout.codesAt(quantizer.groups(n)) + ((n + 3L) & ~3L);
+    }
+
+    /** Byte offsets inside a compressed slot's section of {@code groups} groups. */
+    private static final class Layout {
+        static long kAt(int groups) {
+            return (long) groups * Float.BYTES;
+        }
+
+        static long codesAt(int groups) {
+            return kAt(groups) + (((long) groups * Short.BYTES + 3) & ~3L);
+        }
     }
 
     /**
-     * All-zero groups: code 0 decodes to 0 whatever max and min are, but max = min = 0 would make
-     * the group's range 0/0; store what quantizing zeros stores, 1e-20 (as the in-memory store does).
+     * All-zero groups: code 0 decodes to 0 whatever max and k are, but k·16 = 0 is no k; store what
+     * quantizing zeros stores, max 1e-20 and k 1 (as the in-memory store does).
      */
     @Override
     public void initialize(StateRecord r, OffloadFile file) throws IOException {
+        float tiny = (float) CoatQuantizer.TINY;
+        short zeroK = (short) CoatQuantizer.k16(tiny, tiny);
         for (int s = 0; s < slotNames.size(); s++) {
             if (perRow[s]) continue;
             int groups = quantizer.groups(r.slotElements(s));
-            ByteBuffer ranges = ByteBuffer.allocateDirect(2 * groups * Float.BYTES).order(ByteOrder.nativeOrder());
-            while (ranges.hasRemaining()) ranges.putFloat((float) CoatQuantizer.TINY);
-            file.write(r.fileOffset() + r.section(s), ranges.flip());
+            ByteBuffer scales = ByteBuffer.allocateDirect((int) Layout.codesAt(groups)).order(ByteOrder.nativeOrder());
+            for (int g = 0; g < groups; g++) scales.putFloat(tiny);
+            for (int g = 0; g < groups; g++) scales.putShort(zeroK);
+            file.write(r.fileOffset() + r.section(s), scales.clear());
         }
     }
 
@@ -119,8 +134,8 @@ final class CoatOffloadFormat implements OffloadFormat {
             Section section = new Section(frame, at + r.section(s), n, quantizer.groups(n));
             FloatBuffer values = scratch[s].data().asNioFloat();
             forEachChunk(n, (start, len, b) -> {
-                section.codesAndRanges(start, len, b, quantizer.groupSize());
-                quantizer.dequantize(b.codes, 0, len, 0, b.max, b.min, b.values, 0);
+                section.load(start, len, b, quantizer.groupSize());
+                quantizer.dequantize(b.codes, 0, len, 0, b.max, b.k16, b.values, 0);
                 values.put(start, b.values, 0, len);
             });
             out[s] = view;
@@ -141,32 +156,33 @@ final class CoatOffloadFormat implements OffloadFormat {
             FloatBuffer values = scratch[s].data().asNioFloat();
             forEachChunk(n, (start, len, b) -> {
                 values.get(start, b.values, 0, len);
-                quantizer.quantize(b.values, 0, len, 0, b.codes, 0, b.max, b.min);
+                quantizer.quantize(b.values, 0, len, 0, b.codes, 0, b.max, b.k16);
                 section.store(start, len, b, quantizer.groupSize());
             });
             open[s] = null;
         }
     }
 
-    /** One compressed slot's section in a frame: max and min per group (floats), then the codes (bytes). */
-    private record Section(ByteBuffer bytes, FloatBuffer floats, int maxAt, int minAt, int codesAt) {
+    /** One compressed slot's section in a frame: max per group (floats), k·16 per group (shorts), then the codes (bytes). */
+    private record Section(ByteBuffer bytes, FloatBuffer floats, ShortBuffer shorts, int maxAt, int kAt, int codesAt) {
         Section(OffloadWindow.Frame frame, long at, int n, int groups) {
-            this(frame.bytes, frame.floatView(), Math.toIntExact(at / Float.BYTES),
-                    Math.toIntExact(at / Float.BYTES + groups), Math.toIntExact(at + 2L * groups * Float.BYTES));
+            this(frame.bytes, frame.floatView(), frame.bytes.duplicate().order(ByteOrder.nativeOrder()).asShortBuffer(),
+                    Math.toIntExact(at / Float.BYTES), Math.toIntExact((at + Layout.kAt(groups)) / Short.BYTES),
+                    Math.toIntExact(at + Layout.codesAt(groups)));
         }
 
-        void codesAndRanges(int start, int len, ChunkBuffers b, int groupSize) {
+        void load(int start, int len, ChunkBuffers b, int groupSize) {
             int groups = (len + groupSize - 1) / groupSize;
             bytes.get(codesAt + start, b.codes, 0, len);
             floats.get(maxAt + start / groupSize, b.max, 0, groups);
-            floats.get(minAt + start / groupSize, b.min, 0, groups);
+            shorts.get(kAt + start / groupSize, b.k16, 0, groups);
         }
 
         void store(int start, int len, ChunkBuffers b, int groupSize) {
             int groups = (len + groupSize - 1) / groupSize;
             bytes.put(codesAt + start, b.codes, 0, len);
             floats.put(maxAt + start / groupSize, b.max, 0, groups);
-            floats.put(minAt + start / groupSize, b.min, 0, groups);
+            shorts.put(kAt + start / groupSize, b.k16, 0, groups);
         }
     }
 
@@ -199,11 +215,14 @@ final class CoatOffloadFormat implements OffloadFormat {
                     continue;
                 }
                 int groups = quantizer.groups(r.slotElements(s));
-                out.put(key + CoatStateStore.CODES, read(file, at + 2L * groups * Float.BYTES, DataType.BYTE,
+                out.put(key + CoatStateStore.CODES, read(file, at + Layout.codesAt(groups), DataType.BYTE,
                         r.slotShapes()[s]));
                 out.put(key + CoatStateStore.MAX, read(file, at, DataType.FLOAT, new long[] {groups}));
-                out.put(key + CoatStateStore.MIN, read(file, at + (long) groups * Float.BYTES, DataType.FLOAT,
-                        new long[] {groups}));
+                ByteBuffer k = ByteBuffer.allocate(groups * Short.BYTES).order(ByteOrder.nativeOrder());
+                file.read(at + Layout.kAt(groups), k);
+                short[] k16 = new short[groups];
+                k.flip().asShortBuffer().get(k16);
+                out.put(key + CoatStateStore.K, CoatStateStore.kTensor(k16));
             }
         }
         return out;
@@ -222,7 +241,7 @@ final class CoatOffloadFormat implements OffloadFormat {
         for (Map.Entry<String, INDArray> e : snapshot.entrySet()) {
             String name = e.getKey();
             if (name.equals(StateStore.STEP) || name.equals(CoatStateStore.GROUP_SIZE)
-                    || name.endsWith(CoatStateStore.MAX) || name.endsWith(CoatStateStore.MIN)) {
+                    || name.endsWith(CoatStateStore.MAX) || name.endsWith(CoatStateStore.K)) {
                 continue;
             }
             if (!name.endsWith(CoatStateStore.CODES)) {
@@ -232,18 +251,24 @@ final class CoatOffloadFormat implements OffloadFormat {
             String key = name.substring(0, name.length() - CoatStateStore.CODES.length());
             INDArray codes = e.getValue();
             float[] values = new float[Math.toIntExact(codes.length())];
+            INDArray k = snapshot.get(key + CoatStateStore.K);
             quantizer.dequantize(codes.data().asBytes(), 0, values.length, 0,
                     snapshot.get(key + CoatStateStore.MAX).data().asFloat(),
-                    snapshot.get(key + CoatStateStore.MIN).data().asFloat(), values, 0);
+                    CoatStateStore.k16Of(k, Math.toIntExact(k.length()), key + CoatStateStore.K), values, 0);
             out.put(key, Nd4j.createFromArray(values).reshape('c', codes.shape()));
         }
         return out;
     }
 
-    /** Validated by the in-memory store's own loader, so both accept exactly the same checkpoints. */
+    /**
+     * Validated, and an earlier layout converted, by the in-memory store's own loader, so both
+     * accept exactly the same checkpoints; its snapshot is the current layout.
+     */
     @Override
-    public LinkedHashMap<String, long[]> parse(Map<String, INDArray> tensors) {
-        new CoatStateStore(quantizer.groupSize(), slotNames.toArray(new String[0]), perRow).load(tensors);
+    public Parsed parse(Map<String, INDArray> checkpoint) {
+        CoatStateStore store = new CoatStateStore(quantizer.groupSize(), slotNames.toArray(new String[0]), perRow);
+        store.load(checkpoint);
+        Map<String, INDArray> tensors = store.snapshot();
         LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
         String firstCodes = "/" + slotNames.get(0) + CoatStateStore.CODES;
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
@@ -252,7 +277,7 @@ final class CoatOffloadFormat implements OffloadFormat {
                 shapes.put(name.substring(0, name.length() - firstCodes.length()), e.getValue().shape());
             }
         }
-        return shapes;
+        return new Parsed(shapes, tensors);
     }
 
     @Override
@@ -265,9 +290,13 @@ final class CoatOffloadFormat implements OffloadFormat {
                 continue;
             }
             int groups = quantizer.groups(r.slotElements(s));
+            INDArray k = tensors.get(key + CoatStateStore.K);
+            short[] k16 = CoatStateStore.k16Of(k, groups, key + CoatStateStore.K);
+            ByteBuffer kBytes = ByteBuffer.allocate(groups * Short.BYTES).order(ByteOrder.nativeOrder());
+            kBytes.asShortBuffer().put(k16);
             file.write(at, OffloadFile.bytesOf(tensors.get(key + CoatStateStore.MAX).dup('c')));
-            file.write(at + (long) groups * Float.BYTES, OffloadFile.bytesOf(tensors.get(key + CoatStateStore.MIN).dup('c')));
-            file.write(at + 2L * groups * Float.BYTES, OffloadFile.bytesOf(tensors.get(key + CoatStateStore.CODES).dup('c')));
+            file.write(at + Layout.kAt(groups), kBytes);
+            file.write(at + Layout.codesAt(groups), OffloadFile.bytesOf(tensors.get(key + CoatStateStore.CODES).dup('c')));
         }
     }
 

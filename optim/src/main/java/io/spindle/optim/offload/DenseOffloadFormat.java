@@ -81,10 +81,10 @@ final class DenseOffloadFormat implements OffloadFormat {
     }
 
     @Override
-    public LinkedHashMap<String, long[]> parse(Map<String, INDArray> tensors) {
+    public Parsed parse(Map<String, INDArray> tensors) {
         LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
         StateTensors.groupByParam(tensors, slotNames, perRow).forEach((name, slots) -> shapes.put(name, slots[0].shape()));
-        return shapes;
+        return new Parsed(shapes, tensors);
     }
 
     @Override

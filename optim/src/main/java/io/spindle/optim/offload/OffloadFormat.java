@@ -37,8 +37,14 @@ interface OffloadFormat {
     /** The state's values as float32 tensors named {@code <param>/<slot>}, from a {@link #snapshot}. */
     Map<String, INDArray> values(Map<String, INDArray> snapshot);
 
-    /** Checks a checkpoint's tensors (names, types, shapes) and returns each parameter's shape, in their order. */
-    LinkedHashMap<String, long[]> parse(Map<String, INDArray> tensors);
+    /**
+     * A checkpoint's state, checked (names, types, shapes): each parameter's shape in the
+     * checkpoint's order, and the tensors in this format's current layout ({@link #write} reads those).
+     */
+    record Parsed(LinkedHashMap<String, long[]> shapes, Map<String, INDArray> tensors) {}
+
+    /** Checks a checkpoint's tensors and converts an earlier layout of this format to the current one. */
+    Parsed parse(Map<String, INDArray> tensors);
 
     /** Writes one parameter's checkpointed slots into its record in {@code file}. */
     void write(StateRecord r, Map<String, INDArray> tensors, OffloadFile file) throws IOException;

@@ -256,7 +256,8 @@ public final class OffloadStateStore implements StateStore {
         if (closed) throw new IllegalStateException("the offloaded optimizer state is closed");
         if (tensors == null) throw new IllegalArgumentException("optimizer state is null");
         long loadedStep = StateTensors.readStep(tensors);
-        Map<String, long[]> shapes = format.parse(tensors);
+        OffloadFormat.Parsed parsed = format.parse(tensors);
+        Map<String, long[]> shapes = parsed.shapes();
         if (!layout.isEmpty()) requireSameParams(shapes);
         List<StateRecord> records = new ArrayList<>();
         long offset = 0;
@@ -270,7 +271,7 @@ public final class OffloadStateStore implements StateStore {
         pipelineOrder = List.of();
         createFile(records);
         try {
-            for (StateRecord r : records) format.write(r, tensors, file);
+            for (StateRecord r : records) format.write(r, parsed.tensors(), file);
         } catch (IOException e) {
             broken = "loading the state failed: " + e;
             throw new UncheckedIOException("cannot write the optimizer state to the offload file in "

@@ -12,9 +12,11 @@ import java.util.Map;
  * or compressed state ({@link io.spindle.optim.coat.CoatStateStore}) without knowing which.
  *
  * <p>An optimizer's step opens the store for its parameter list, then for each parameter in turn
- * reads full-precision slots, updates them and the parameter, and commits them. A compressed store
- * decompresses into scratch on {@link Step#slots} and compresses back on {@link Step#commit}, so at
- * most one parameter's state is ever held in full precision.
+ * reads full-precision slots, updates them and the parameter, and commits them. It reads them
+ * either whole ({@link Step#slots}: a compressed store decompresses into scratch and compresses
+ * back on {@link Step#commit}, so at most one parameter's state is ever held in full precision) or
+ * a chunk at a time ({@link Step#chunks}: a compressed store decodes and encodes each chunk inside
+ * the optimizer's update loop, so only a chunk is).
  */
 public interface StateStore {
     /** Name of the step-count tensor in {@link #snapshot()}, a 0-d int64 array. */
@@ -48,6 +50,17 @@ public interface StateStore {
          */
         default INDArray weights(int i, ParamSlot p) {
             return p.value();
+        }
+
+        /**
+         * Parameter {@code i}'s parameter-shaped slots a chunk at a time, the alternative to
+         * {@link #slots} for update loops that run over chunks: a compressed store fuses its codec
+         * into them instead of expanding the whole tensor. Use one or the other for a parameter,
+         * then {@link #commit}; same validity as {@link #slots}. By default the chunks are copies
+         * of {@link #slots}.
+         */
+        default SlotChunks chunks(int i) {
+            return new BufferSlotChunks(slots(i));
         }
 
         /** Stores parameter {@code i}'s slots back after they were updated. */

@@ -36,10 +36,10 @@ public record RankMemoryEstimate(long parameterBytes, long gradientBytes, long o
         return new RankMemoryEstimate(4 * params, 4 * params, state, activationBytes(m, perRankBatch, config.train().seq()));
     }
 
-    /** Dense AdamW/LAMB keep two float32 moments (the Muon family at most that); COAT one FP8 byte each plus group scales. */
+    /** Dense AdamW/LAMB keep two float32 moments (the Muon family at most that); COAT one FP8 byte each plus per group a float32 max and a 16-bit k. */
     static long optimizerStateBytesPerParameter(SpindleConfig config) {
         StateFormat format = config.optim().stateFormat();
-        if (format.kind() == StateFormat.Kind.COAT) return (long) Math.ceil(2 * (1 + 8.0 / format.groupSize()));
+        if (format.kind() == StateFormat.Kind.COAT) return (long) Math.ceil(2 * (1 + 6.0 / format.groupSize()));
         return 8;
     }
 
