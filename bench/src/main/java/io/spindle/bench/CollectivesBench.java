@@ -119,10 +119,7 @@ public final class CollectivesBench {
     /** What one group of child JVMs measured, and who else used the CPU meanwhile. */
     private record Part(Map<String, Spans> spans, double wallSeconds, double ownCpuSeconds, MachineCpu machine) {
         String cpuLine(String name) {
-            double others = Math.max(0, machine.busySeconds() - ownCpuSeconds);
-            return String.format(Locale.ROOT, "CPU %s: %.1f s wall, benchmark JVMs %.1f core-s, other processes %.1f core-s"
-                            + " (%.2f cores on average), steal %.1f core-s", name, wallSeconds, ownCpuSeconds, others,
-                    others / wallSeconds, machine.stealSeconds());
+            return machine.cpuLine(name, wallSeconds, ownCpuSeconds);
         }
     }
 

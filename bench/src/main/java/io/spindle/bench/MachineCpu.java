@@ -3,6 +3,7 @@ package io.spindle.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The whole machine's CPU time from {@code /proc/stat} (Linux), so a benchmark can tell whether other
@@ -36,6 +37,17 @@ record MachineCpu(double busySeconds, double stealSeconds) {
         } catch (IOException e) {
             return "unknown (no /proc/loadavg)";
         }
+    }
+
+    /**
+     * For a reading {@link #since} the start of a measurement: its wall time, the CPU time of the
+     * benchmark's own JVMs and what every other process used meanwhile.
+     */
+    String cpuLine(String name, double wallSeconds, double ownCpuSeconds) {
+        double others = Math.max(0, busySeconds - ownCpuSeconds);
+        return String.format(Locale.ROOT, "CPU %s: %.1f s wall, benchmark JVMs %.1f core-s, other processes %.1f core-s"
+                + " (%.2f cores on average), steal %.1f core-s", name, wallSeconds, ownCpuSeconds, others,
+                others / wallSeconds, stealSeconds);
     }
 
     MachineCpu since(MachineCpu earlier) {
