@@ -101,21 +101,20 @@ if wanted masa; then
   train masa --set model.masa.atoms=2
   evaluate masa "$RUNS/masa"
 fi
+train_on() {   # LABEL SOURCE: trains the run directory SOURCE on for $STEPS steps (run.initFrom, a fresh
+               # schedule) into $RUNS/LABEL and evaluates it
+  local label="$1" source="$2"
+  rm -rf "${RUNS:?}/$label"
+  say "train $label ($STEPS steps from $(basename "$source")'s checkpoint)"
+  bin/spindle train "$source/config.resolved.conf" "${COMMON[@]}" --set "run.dir=$RUNS/$label" \
+    --set "run.initFrom=$source" > "$RUNS/$label.log" 2>&1 || { tail -20 "$RUNS/$label.log" >&2; exit 1; }
+  evaluate "$label" "$RUNS/$label"
+}
 if wanted converted; then
   derive converted convert "$RUNS/baseline" --atoms 2
-  rm -rf "$RUNS/converted-trained"
-  say "train converted-trained ($STEPS steps from the converted checkpoint)"
-  bin/spindle train "$RUNS/converted/config.resolved.conf" "${COMMON[@]}" --set "run.dir=$RUNS/converted-trained" \
-    --set "run.initFrom=$RUNS/converted" > "$RUNS/converted-trained.log" 2>&1 \
-    || { tail -20 "$RUNS/converted-trained.log" >&2; exit 1; }
-  evaluate converted-trained "$RUNS/converted-trained"
+  train_on converted-trained "$RUNS/converted"
 fi
 if wanted continued; then
-  rm -rf "$RUNS/baseline-continued"
-  say "train baseline-continued ($STEPS steps from the baseline's checkpoint)"
-  bin/spindle train "$RUNS/baseline/config.resolved.conf" "${COMMON[@]}" --set "run.dir=$RUNS/baseline-continued" \
-    --set "run.initFrom=$RUNS/baseline" > "$RUNS/baseline-continued.log" 2>&1 \
-    || { tail -20 "$RUNS/baseline-continued.log" >&2; exit 1; }
-  evaluate baseline-continued "$RUNS/baseline-continued"
+  train_on baseline-continued "$RUNS/baseline"
 fi
 say "done; validation curves: $RUNS/*/metrics.jsonl"
