@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that jar.
  */
 final class SparkJvm {
-    /** Spark's usual --add-opens set for Java 17 (Kryo, Netty, off-heap buffers). */
+    /** Spark's usual --add-opens set for Java 17 (Kryo, Netty, off-heap buffers), and the Vector API for COAT's SIMD codec. */
     static final List<String> OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED",
             "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
             "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
@@ -26,7 +26,7 @@ final class SparkJvm {
             "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
-            "-Dio.netty.tryReflectionSetAccessible=true");
+            "-Dio.netty.tryReflectionSetAccessible=true", "--add-modules=jdk.incubator.vector");
 
     private SparkJvm() {}
 

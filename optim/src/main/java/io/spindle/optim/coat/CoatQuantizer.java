@@ -48,13 +48,20 @@ public final class CoatQuantizer {
     private static final AtomicReferenceArray<ExpansionTable> TABLES = new AtomicReferenceArray<>(MAX_K16 + 1);
 
     private final int groupSize;
+    private final GroupCodec codec;
 
     public CoatQuantizer(int groupSize) {
+        this(groupSize, GroupCodec.best());
+    }
+
+    /** A quantizer with the given loops (tests compare the scalar and the vector codec). */
+    CoatQuantizer(int groupSize, GroupCodec codec) {
         if (groupSize < 1) {
             throw new IllegalArgumentException("COAT group size " + groupSize + " must be positive; "
                     + DEFAULT_GROUP_SIZE + " is the paper's default");
         }
         this.groupSize = groupSize;
+        this.codec = codec;
     }
 
     public int groupSize() {
@@ -105,23 +112,16 @@ public final class CoatQuantizer {
     public void quantize(float[] src, int srcOffset, int n, long firstElement, byte[] codes, int codeOffset,
                          float[] max, short[] k16) {
         int group = firstGroup(firstElement);
+        int[] range = new int[2];
         for (int start = 0; start < n; start += groupSize, group++) {
             int len = Math.min(groupSize, n - start);
             int from = srcOffset + start;
-            // max and min of |x| on the float bits: for magnitudes (sign cleared) the int order is
-            // the float order, NaN above infinity as Math.max has it, and int max/min cost about half
-            int hi = 0;
-            int lo = Integer.MAX_VALUE;
-            for (int i = from; i < from + len; i++) {
-                int magnitude = Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF;
-                hi = Math.max(hi, magnitude);
-                lo = Math.min(lo, magnitude);
-            }
-            float groupMax = (float) (Float.intBitsToFloat(hi) + TINY);
-            int k = k16(groupMax, (float) (Float.intBitsToFloat(lo) + TINY));
+            codec.magnitudeRange(src, from, len, range);
+            float groupMax = (float) (Float.intBitsToFloat(range[0]) + TINY);
+            int k = k16(groupMax, (float) (Float.intBitsToFloat(range[1]) + TINY));
             max[group] = groupMax;
             k16[group] = (short) k;
-            table(k).encode(src, from, len, 1.0 / groupMax, codes, codeOffset + start);
+            table(k).encode(codec, src, from, len, groupMax, codes, codeOffset + start);
         }
     }
 
@@ -131,13 +131,7 @@ public final class CoatQuantizer {
         int group = firstGroup(firstElement);
         for (int start = 0; start < n; start += groupSize, group++) {
             int len = Math.min(groupSize, n - start);
-            double[] values = table(k16(k16[group])).values;
-            double groupMax = max[group];
-            int from = codeOffset + start;
-            int to = dstOffset + start;
-            for (int i = 0; i < len; i++) {
-                dst[to + i] = (float) (values[codes[from + i] & 0xFF] * groupMax);
-            }
+            codec.decode(codes, codeOffset + start, len, table(k16(k16[group])).values, max[group], dst, dstOffset + start);
         }
     }
 
@@ -168,7 +162,8 @@ public final class CoatQuantizer {
      * {@code lower[127]} on, so magnitude code c holds exactly the a with lower[c] < a <= lower[c+1].
      */
     private static final class ExpansionTable {
-        final double[] values = new double[256];
+        /** sign · (m/448)^(1/k) rounded to float: decoding is values[code] · max in float (one rounding more than double, same on every path). */
+        final float[] values = new float[256];
         final double[] lower = new double[MAX_MAGNITUDE_CODE + 3];
         final double k;
         /** The direct index for k in [3/16, 16] (nearly every group of Adam's moments), else null. */
@@ -179,7 +174,7 @@ public final class CoatQuantizer {
             k = k16 / 16.0;
             for (int code = 0; code < 256; code++) {
                 double m = E4M3.decode((byte) code);
-                values[code] = Math.copySign(Math.pow(Math.abs(m) / E4M3_MAX, inverseK), m);
+                values[code] = (float) Math.copySign(Math.pow(Math.abs(m) / E4M3_MAX, inverseK), m);
             }
             java.util.Arrays.fill(lower, Double.POSITIVE_INFINITY);
             lower[0] = Double.NEGATIVE_INFINITY;
@@ -190,11 +185,11 @@ public final class CoatQuantizer {
             index = CodeIndex.of(lower, MAX_MAGNITUDE_CODE, k);
         }
 
-        /** Codes of {@code len} values from {@code src[from]}, whose group max has the reciprocal {@code inverseMax}. */
-        void encode(float[] src, int from, int len, double inverseMax, byte[] codes, int codeFrom) {
+        /** Codes of {@code len} values from {@code src[from]}, whose group's max is {@code groupMax}. */
+        void encode(GroupCodec codec, float[] src, int from, int len, float groupMax, byte[] codes, int codeFrom) {
+            double inverseMax = 1.0 / groupMax;
             if (index != null) {
-                // a loop of its own, kept small: the JIT compiles it tightly only apart from the search below
-                index.encode(src, from, len, inverseMax, lower, codes, codeFrom);
+                codec.encode(src, from, len, groupMax, inverseMax, index, lower, k, codes, codeFrom);
                 return;
             }
             for (int i = 0; i < len; i++) {
