@@ -26,6 +26,19 @@ abstract class GroupCodec {
      */
     abstract int magnitudeRange(float[] src, int from, int len, int[] range);
 
+    /** Folds {@code src[from .. to)} into a running max {@code hi} and min {@code lo} of magnitude bits, stores and returns as {@link #magnitudeRange}. */
+    static int finishRange(float[] src, int from, int to, int hi, int lo, int[] range) {
+        // int max and min on the float bits cost about half of Math.max/min on floats
+        for (int i = from; i < to; i++) {
+            int magnitude = Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF;
+            hi = Math.max(hi, magnitude);
+            lo = Math.min(lo, magnitude);
+        }
+        range[0] = hi;
+        range[1] = lo;
+        return hi;
+    }
+
     /**
      * Signed E4M3 codes of {@code len} values from {@code src[from]} expanded with k, whose group
      * max is {@code groupMax} ({@code inverseMax} = 1/groupMax in double); {@code index} and

@@ -4,17 +4,7 @@ package io.spindle.optim.coat;
 final class ScalarGroupCodec extends GroupCodec {
     @Override
     int magnitudeRange(float[] src, int from, int len, int[] range) {
-        // int max and min on the float bits cost about half of Math.max/min on floats
-        int hi = 0;
-        int lo = Integer.MAX_VALUE;
-        for (int i = from; i < from + len; i++) {
-            int magnitude = Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF;
-            hi = Math.max(hi, magnitude);
-            lo = Math.min(lo, magnitude);
-        }
-        range[0] = hi;
-        range[1] = lo;
-        return hi;
+        return finishRange(src, from, from + len, 0, Integer.MAX_VALUE, range);
     }
 
     @Override

@@ -73,14 +73,7 @@ final class VectorGroupCodec extends GroupCodec {
             hi = high.reduceLanes(VectorOperators.MAX);
             lo = low.reduceLanes(VectorOperators.MIN);
         }
-        for (; i < len; i++) {
-            int magnitude = Float.floatToRawIntBits(src[from + i]) & 0x7FFF_FFFF;
-            hi = Math.max(hi, magnitude);
-            lo = Math.min(lo, magnitude);
-        }
-        range[0] = hi;
-        range[1] = lo;
-        return hi;
+        return finishRange(src, from + i, from + len, hi, lo, range);
     }
 
     @Override
