@@ -4,6 +4,7 @@ import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.BufferSlotChunks;
+import io.spindle.optim.state.ChunkedUpdate;
 import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.state.StateStore;
@@ -165,17 +166,20 @@ public final class AdamW implements Optimizer {
         int go = ContiguousFloats.start(grad);
         int n = ContiguousFloats.length(weights);
         int chunk = Math.max(1, Math.min(n, mv.chunkLength()));
-        float[] w = new float[chunk];
-        float[] g = new float[chunk];
-        for (int base = 0; base < n; base += chunk) {
-            int len = Math.min(chunk, n - base);
-            wb.get(wo + base, w, 0, len);
-            gb.get(go + base, g, 0, len);
-            mv.read(base, len);
-            step(w, g, mv.slot(0), mv.slot(1), len, c);
-            wb.put(wo + base, w, 0, len);
-            mv.write(base, len);
-        }
+        // element-wise, so the parts on different threads give the bits one thread would
+        ChunkedUpdate.run(n, mv, (cursor, from, to) -> {
+            float[] w = new float[chunk];
+            float[] g = new float[chunk];
+            for (int base = from; base < to; base += chunk) {
+                int len = Math.min(chunk, to - base);
+                wb.get(wo + base, w, 0, len);
+                gb.get(go + base, g, 0, len);
+                cursor.read(base, len);
+                step(w, g, cursor.slot(0), cursor.slot(1), len, c);
+                wb.put(wo + base, w, 0, len);
+                cursor.write(base, len);
+            }
+        });
     }
 
     /** The element-wise rule on one chunk, in float32 as PyTorch's float32 AdamW. */

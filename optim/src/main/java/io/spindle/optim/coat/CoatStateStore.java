@@ -173,7 +173,7 @@ public final class CoatStateStore implements StateStore {
             @Override
             public SlotChunks chunks(int i) {
                 Arrays.fill(views, null);
-                return new FusedChunks(entries.get(i));
+                return new FusedChunks(entries.get(i), fused);
             }
 
             @Override
@@ -183,12 +183,27 @@ public final class CoatStateStore implements StateStore {
         };
     }
 
-    /** The fused path: each chunk decoded into {@link #fused} on read and encoded back on write. */
+    /**
+     * The fused path: each chunk decoded into {@code fused} (the store's arrays for the first
+     * cursor, new ones for {@link #another()}) on read and encoded back on write.
+     */
     private final class FusedChunks implements SlotChunks {
         private final Entry e;
+        private final float[][] fused;
 
-        FusedChunks(Entry e) {
+        FusedChunks(Entry e, float[][] fused) {
             this.e = e;
+            this.fused = fused;
+        }
+
+        @Override
+        public SlotChunks another() {
+            float[][] own = new float[fused.length][];
+            for (int s = 0; s < fused.length; s++) {
+                if (fused[s] != null) own[s] = new float[fused[s].length];
+            }
+            // chunks are whole groups, so two cursors never write the same codes, max or k
+            return new FusedChunks(e, own);
         }
 
         @Override

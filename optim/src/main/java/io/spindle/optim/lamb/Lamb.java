@@ -3,6 +3,7 @@ package io.spindle.optim.lamb;
 import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.ChunkedUpdate;
 import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.state.StateStore;
@@ -112,44 +113,72 @@ public final class Lamb implements Optimizer {
      * computes them again from the same old ones, bit for bit. Keeping them instead would need
      * the whole tensor's moments in full precision (or u) until the trust ratio is known, and for
      * compressed state the step must use the full-precision moments, not their stored value.
+     * Each chunk's sums are kept apart and added in chunk order, so the norms do not depend on
+     * how many threads ran the chunks.
      */
     private static double[] norms(Tensor w, Tensor g, SlotChunks mv, Coefficients c) {
-        int chunk = Math.max(1, Math.min(w.length, mv.chunkLength()));
-        float[] wa = new float[chunk], ga = new float[chunk];
-        double wSq = 0, uSq = 0;
-        for (int base = 0; base < w.length; base += chunk) {
-            int len = Math.min(chunk, w.length - base);
-            w.buffer.get(w.start + base, wa, 0, len);
-            g.buffer.get(g.start + base, ga, 0, len);
-            mv.read(base, len);
-            float[] ma = mv.slot(0), va = mv.slot(1);
-            c.moments(ga, ma, va, len);
+        int chunk = chunkLength(w, mv);
+        int chunks = (w.length + chunk - 1) / chunk;
+        double[] wSq = new double[chunks];
+        double[] uSq = new double[chunks];
+        walk(w, g, mv, c, false, (base, wa, ma, va, len) -> {
+            double ws = 0, us = 0;
             for (int i = 0; i < len; i++) {
                 float u = c.u(wa[i], ma[i], va[i]);
-                wSq += (double) wa[i] * wa[i];
-                uSq += (double) u * u;
+                ws += (double) wa[i] * wa[i];
+                us += (double) u * u;
             }
+            wSq[base / chunk] = ws;
+            uSq[base / chunk] = us;
+        });
+        double wTotal = 0, uTotal = 0;
+        for (int k = 0; k < chunks; k++) {
+            wTotal += wSq[k];
+            uTotal += uSq[k];
         }
-        return new double[] {wSq, uSq};
+        return new double[] {wTotal, uTotal};
     }
 
     /** Pass 2: the moments again, stored this time, and w = w - (lr trust) u. */
     private static void applyStep(Tensor w, Tensor g, SlotChunks mv, Coefficients c, float stepSize) {
-        int chunk = Math.max(1, Math.min(w.length, mv.chunkLength()));
-        float[] wa = new float[chunk], ga = new float[chunk];
-        for (int base = 0; base < w.length; base += chunk) {
-            int len = Math.min(chunk, w.length - base);
-            w.buffer.get(w.start + base, wa, 0, len);
-            g.buffer.get(g.start + base, ga, 0, len);
-            mv.read(base, len);
-            float[] ma = mv.slot(0), va = mv.slot(1);
-            c.moments(ga, ma, va, len);
+        walk(w, g, mv, c, true, (base, wa, ma, va, len) -> {
             for (int i = 0; i < len; i++) {
                 wa[i] -= stepSize * c.u(wa[i], ma[i], va[i]);
             }
-            w.buffer.put(w.start + base, wa, 0, len);
-            mv.write(base, len);
-        }
+        });
+    }
+
+    /** What a pass does with one chunk's weights and new moments (elements base .. base+len-1). */
+    private interface ChunkRule {
+        void apply(int base, float[] w, float[] m, float[] v, int len);
+    }
+
+    private static int chunkLength(Tensor w, SlotChunks mv) {
+        return Math.max(1, Math.min(w.length, mv.chunkLength()));
+    }
+
+    /**
+     * One pass over the tensor's chunks (on the rank's threads): read w, g and the moments, compute
+     * the new moments, apply {@code rule}; with {@code store}, write w and the moments back.
+     */
+    private static void walk(Tensor w, Tensor g, SlotChunks mv, Coefficients c, boolean store, ChunkRule rule) {
+        int chunk = chunkLength(w, mv);
+        ChunkedUpdate.run(w.length, mv, (cursor, from, to) -> {
+            float[] wa = new float[chunk], ga = new float[chunk];
+            for (int base = from; base < to; base += chunk) {
+                int len = Math.min(chunk, to - base);
+                w.buffer.get(w.start + base, wa, 0, len);
+                g.buffer.get(g.start + base, ga, 0, len);
+                cursor.read(base, len);
+                float[] ma = cursor.slot(0), va = cursor.slot(1);
+                c.moments(ga, ma, va, len);
+                rule.apply(base, wa, ma, va, len);
+                if (store) {
+                    w.buffer.put(w.start + base, wa, 0, len);
+                    cursor.write(base, len);
+                }
+            }
+        });
     }
 
     @Override

@@ -39,6 +39,21 @@ public final class BufferSlotChunks implements SlotChunks {
         }
     }
 
+    /** A cursor over the same buffers with arrays of its own (absolute get/put on disjoint ranges are safe across threads). */
+    private BufferSlotChunks(BufferSlotChunks other) {
+        buffers = other.buffers;
+        starts = other.starts;
+        arrays = new float[other.arrays.length][];
+        for (int s = 0; s < arrays.length; s++) {
+            if (other.arrays[s] != null) arrays[s] = new float[other.arrays[s].length];
+        }
+    }
+
+    @Override
+    public SlotChunks another() {
+        return new BufferSlotChunks(this);
+    }
+
     @Override
     public int chunkLength() {
         return CHUNK;

@@ -10,7 +10,7 @@ package io.spindle.optim.state;
  * <p>Use: for {@code start = 0, chunkLength(), 2 chunkLength() ...}: {@link #read}, update
  * {@link #slot} arrays in place, {@link #write} (or skip the write to leave the chunk unchanged).
  * Chunks must be visited at multiples of {@link #chunkLength()}: a compressed store's chunks are
- * whole groups.
+ * whole groups. One cursor serves one thread; {@link #another()} makes one for the next.
  */
 public interface SlotChunks {
     /** Elements per chunk; the last chunk may be shorter. */
@@ -24,4 +24,11 @@ public interface SlotChunks {
 
     /** Stores the current chunk, after the caller updated it, back into the state. */
     void write(int start, int length);
+
+    /**
+     * Another cursor over the same parameter's slots, with chunk arrays of its own, for another
+     * thread: cursors may run at the same time as long as they visit different chunks
+     * ({@link ChunkedUpdate}).
+     */
+    SlotChunks another();
 }
