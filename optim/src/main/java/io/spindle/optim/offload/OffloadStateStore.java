@@ -5,9 +5,7 @@ import io.spindle.optim.state.StateStore;
 import io.spindle.optim.state.StateTensors;
 import io.spindle.optim.state.TensorSource;
 import io.spindle.optim.state.TensorSpec;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Predicate;
 
 /**
  * Fuyou-style offloaded optimizer state: every parameter's fp32 master weights and its slots
@@ -263,31 +260,13 @@ public final class OffloadStateStore implements StateStore {
         requireUsable();
         if (pipeline != null) pipeline.awaitWrites();
         long takenAt = generation;
-        List<StateRecord> records = List.copyOf(layout.values());
-        Map<String, INDArray> head = new LinkedHashMap<>();
-        head.put(STEP, Nd4j.scalar(DataType.INT64, step));
-        head.putAll(format.header());
-        List<TensorSpec> specs = new ArrayList<>();
-        head.forEach((name, t) -> specs.add(TensorSpec.of(name, t)));
-        for (StateRecord r : records) specs.addAll(format.specs(r));
-        List<TensorSpec> announced = List.copyOf(specs);
-        return new TensorSource() {
-            @Override
-            public List<TensorSpec> specs() {
-                return announced;
+        return new OffloadSnapshot(step, format, List.copyOf(layout.values()), file, () -> {
+            requireUsable();
+            if (generation != takenAt) {
+                throw new IllegalStateException("the offloaded optimizer state has changed since this snapshot"
+                        + " was taken (a step or a load); take a new one");
             }
-
-            @Override
-            public void produce(Predicate<String> wanted, Sink sink) throws IOException {
-                requireUsable();
-                if (generation != takenAt) {
-                    throw new IllegalStateException("the offloaded optimizer state has changed since this snapshot"
-                            + " was taken (a step or a load); take a new one");
-                }
-                TensorSource.of(head).produce(wanted, sink);
-                for (StateRecord r : records) format.produce(r, file, wanted, sink);
-            }
-        };
+        });
     }
 
     @Override
