@@ -230,37 +230,45 @@ final class CoatOffloadFormat implements OffloadFormat {
         return out;
     }
 
+    /** Max and per-row slots are views of the frame; codes and k are copied out (int8, and k from its 16-bit code). */
     @Override
-    public void produce(StateRecord r, OffloadFile file, Predicate<String> wanted, TensorSource.Sink sink)
+    public void produce(StateRecord r, OffloadWindow.Frame frame, Predicate<String> wanted, TensorSource.Sink sink)
             throws IOException {
         Iterator<TensorSpec> specs = specs(r).iterator();
         for (int s = 0; s < slotNames.size(); s++) {
-            long at = r.fileOffset() + r.section(s);
+            int n = r.slotElements(s);
+            long at = r.section(s);
             if (perRow[s]) {
-                emitIfWanted(file, at, specs.next(), wanted, sink);
+                TensorSpec spec = specs.next();
+                if (wanted.test(spec.name())) sink.accept(spec, DenseOffloadFormat.floatView(frame, at, n, r.slotShapes()[s]));
                 continue;
             }
-            int groups = quantizer.groups(r.slotElements(s));
-            emitIfWanted(file, at + Layout.codesAt(groups), specs.next(), wanted, sink);
-            emitIfWanted(file, at, specs.next(), wanted, sink);
+            int groups = quantizer.groups(n);
+            Section section = new Section(frame, at, n, groups);
+            TensorSpec codes = specs.next();
+            if (wanted.test(codes.name())) {
+                INDArray copy = Nd4j.createUninitialized(DataType.BYTE, r.slotShapes()[s]);
+                copy.data().asNio().put(0, section.bytes(), section.codesAt(), n);
+                handOver(codes, copy, sink);
+            }
+            TensorSpec max = specs.next();
+            if (wanted.test(max.name())) sink.accept(max, DenseOffloadFormat.floatView(frame, at, groups, new long[] {groups}));
             TensorSpec k = specs.next();
-            if (!wanted.test(k.name())) continue;
-            ByteBuffer kBytes = ByteBuffer.allocate(groups * Short.BYTES).order(ByteOrder.nativeOrder());
-            file.read(at + Layout.kAt(groups), kBytes);
-            short[] k16 = new short[groups];
-            kBytes.flip().asShortBuffer().get(k16);
-            INDArray kTensor = CoatStateStore.kTensor(k16);
-            try {
-                sink.accept(k, kTensor);
-            } finally {
-                if (kTensor.closeable()) kTensor.close();
+            if (wanted.test(k.name())) {
+                short[] k16 = new short[groups];
+                section.shorts().get(section.kAt(), k16);
+                handOver(k, CoatStateStore.kTensor(k16), sink);
             }
         }
     }
 
-    private static void emitIfWanted(OffloadFile file, long at, TensorSpec spec, Predicate<String> wanted,
-                                     TensorSource.Sink sink) throws IOException {
-        if (wanted.test(spec.name())) DenseOffloadFormat.emit(file, at, spec, sink);
+    /** Hands a tensor made for the sink over and frees it: off-heap memory is otherwise freed only when the GC gets round to it. */
+    private static void handOver(TensorSpec spec, INDArray t, TensorSource.Sink sink) throws IOException {
+        try {
+            sink.accept(spec, t);
+        } finally {
+            if (t.closeable()) t.close();
+        }
     }
 
     @Override

@@ -79,23 +79,13 @@ final class DenseOffloadFormat implements OffloadFormat {
     }
 
     @Override
-    public void produce(StateRecord r, OffloadFile file, Predicate<String> wanted, TensorSource.Sink sink)
+    public void produce(StateRecord r, OffloadWindow.Frame frame, Predicate<String> wanted, TensorSource.Sink sink)
             throws IOException {
         List<TensorSpec> specs = specs(r);
         for (int s = 0; s < specs.size(); s++) {
-            if (wanted.test(specs.get(s).name())) emit(file, r.fileOffset() + r.section(s), specs.get(s), sink);
-        }
-    }
-
-    /** Reads the tensor {@code spec} stored as it is at byte {@code at} of the file, hands it to {@code sink}, frees it. */
-    static void emit(OffloadFile file, long at, TensorSpec spec, TensorSource.Sink sink) throws IOException {
-        INDArray t = Nd4j.createUninitialized(spec.dtype(), spec.shape());
-        try {
-            file.read(at, OffloadFile.bytesOf(t));
-            sink.accept(spec, t);
-        } finally {
-            // off-heap memory is otherwise freed only when the GC gets round to it
-            if (t.closeable()) t.close();
+            if (wanted.test(specs.get(s).name())) {
+                sink.accept(specs.get(s), floatView(frame, r.section(s), r.slotElements(s), r.slotShapes()[s]));
+            }
         }
     }
 

@@ -40,11 +40,12 @@ interface OffloadFormat {
     List<TensorSpec> specs(StateRecord r);
 
     /**
-     * Reads record {@code r}'s checkpoint tensors from {@code file} one at a time and hands those
-     * {@code wanted} accepts to {@code sink}; each is freed after its call, so at most one slot's
-     * tensor is held.
+     * Hands record {@code r}'s checkpoint tensors that {@code wanted} accepts to {@code sink}, one at
+     * a time, from {@code frame}, which holds the record from its first byte: views of the frame where
+     * the checkpoint form is what the record stores, small copies (freed after) where it is not.
      */
-    void produce(StateRecord r, OffloadFile file, Predicate<String> wanted, TensorSource.Sink sink) throws IOException;
+    void produce(StateRecord r, OffloadWindow.Frame frame, Predicate<String> wanted, TensorSource.Sink sink)
+            throws IOException;
 
     /** The state's values as float32 tensors named {@code <param>/<slot>}, from a snapshot. */
     Map<String, INDArray> values(Map<String, INDArray> snapshot);

@@ -8,31 +8,38 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 
 /**
  * An {@link OffloadStateStore}'s state in the in-memory store's checkpoint form ({@code step}, the
- * format's header, then each parameter's tensors in file order), read from the offload file one
- * tensor at a time as the consumer reaches it, each freed before the next is read. Names, types
- * and shapes come from the records, so a checkpoint writer knows them before reading any value.
+ * format's header, then each parameter's tensors in file order), read as the consumer reaches it:
+ * each parameter's record is read into the window's idle frame ({@link OffloadWindow#idle}) and its
+ * tensors are handed over as views of it (COAT's codes and k as small copies), so a checkpoint of
+ * the state holds one record of it, inside the window's memory. Names, types and shapes come from
+ * the records, so a checkpoint writer knows them before reading any value.
  */
 final class OffloadSnapshot implements TensorSource {
     private final OffloadFormat format;
     private final List<StateRecord> records;
     private final OffloadFile file;
+    private final OffloadWindow window;
     private final Runnable stillValid;
     private final Map<String, INDArray> head = new LinkedHashMap<>();
     private final List<TensorSpec> specs;
 
     /** @param stillValid throws when the store's file no longer holds the state this snapshot was taken of */
-    OffloadSnapshot(long step, OffloadFormat format, List<StateRecord> records, OffloadFile file, Runnable stillValid) {
+    OffloadSnapshot(long step, OffloadFormat format, List<StateRecord> records, OffloadFile file, OffloadWindow window,
+                    Runnable stillValid) {
         this.format = format;
         this.records = records;
         this.file = file;
+        this.window = window;
         this.stillValid = stillValid;
         head.put(StateStore.STEP, Nd4j.scalar(DataType.INT64, step));
         head.putAll(format.header());
@@ -51,6 +58,17 @@ final class OffloadSnapshot implements TensorSource {
     public void produce(Predicate<String> wanted, Sink sink) throws IOException {
         stillValid.run();
         TensorSource.of(head).produce(wanted, sink);
-        for (StateRecord r : records) format.produce(r, file, wanted, sink);
+        for (StateRecord r : records) {
+            if (format.specs(r).stream().noneMatch(t -> wanted.test(t.name()))) continue;
+            OffloadWindow.Frame frame = window.idle();
+            List<OffloadFile.Extent> whole = List.of(new OffloadFile.Extent(r.fileOffset(), 0, Math.toIntExact(r.bytes())));
+            try {
+                window.read(frame, null, bytes -> file.read(whole, bytes)).join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+                throw new IOException("cannot read the offloaded state of " + r.name() + " for a checkpoint: " + cause, cause);
+            }
+            format.produce(r, frame, wanted, sink);
+        }
     }
 }

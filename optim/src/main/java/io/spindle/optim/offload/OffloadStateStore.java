@@ -260,7 +260,9 @@ public final class OffloadStateStore implements StateStore {
         requireUsable();
         if (pipeline != null) pipeline.awaitWrites();
         long takenAt = generation;
-        return new OffloadSnapshot(step, format, List.copyOf(layout.values()), file, () -> {
+        // each record is read whole into one frame: refused as a step would refuse it if it does not fit
+        new ChunkPlan(List.copyOf(layout.values()), window.frameFloats(), window.config().memoryBudget());
+        return new OffloadSnapshot(step, format, List.copyOf(layout.values()), file, window, () -> {
             requireUsable();
             if (generation != takenAt) {
                 throw new IllegalStateException("the offloaded optimizer state has changed since this snapshot"
