@@ -40,14 +40,14 @@ import java.util.SplittableRandom;
  * <p>After its steps every child writes a checkpoint (model parameters and optimizer state, as
  * {@code RankTrainer} does: streamed sources, {@link CheckpointWriter}, {@code step-N.tmp} renamed)
  * to a scratch directory under DIR, loads it back into a new optimizer with fresh offload files and
- * takes one more step. So the offloaded child's peak covers checkpointing and resuming a state 4.6x
+ * takes one more step. So the offloaded child's peak covers checkpointing and resuming a state 4.4x
  * the budget: it passes only if neither ever holds more than about a tensor of it.
  *
  * <p>Usage: {@code FuyouMemoryCheck [dir=java.io.tmpdir] [budget=48m] [steps=4]}; exits 1 when the
  * check fails. A child runs as {@code FuyouMemoryCheck child MODE DIR BUDGET STEPS}.
  */
 public final class FuyouMemoryCheck {
-    /** ~27.5M parameters: AdamW state 220 MB, 4.6x a 48 MiB budget; the largest tensor (512 x 1536) fits a frame. */
+    /** ~27.5M parameters: AdamW state 220 MB, 4.4x a 48 MiB budget; the largest tensor (512 x 1536) fits a frame. */
     private static final ModelConfig MODEL = new ModelConfig("fuyou-memory", 258, 512, 8, 8, 1536, 64, 10_000,
             1e-5, 0.02);
     private static final int SEQ = 64;
