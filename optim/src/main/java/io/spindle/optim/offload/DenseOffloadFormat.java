@@ -7,7 +7,6 @@ import io.spindle.optim.state.TensorSource;
 import io.spindle.optim.state.TensorSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;

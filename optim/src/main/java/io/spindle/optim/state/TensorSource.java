@@ -47,7 +47,7 @@ public interface TensorSource {
         return false;
     }
 
-    /** A copy of one tensor, read on its own (a step count, a group size); empty-handed sources throw. */
+    /** A copy of one tensor, read on its own (a step count, a group size); IllegalArgumentException when there is none. */
     default INDArray read(String name) {
         Map<String, INDArray> one = new LinkedHashMap<>();
         try {
