@@ -258,6 +258,10 @@ public final class OffloadStateStore implements StateStore {
     @Override
     public TensorSource snapshotSource() {
         requireUsable();
+        if (pipeline != null && pipeline.unfinished()) {
+            throw new IllegalStateException("a snapshot of offloaded optimizer state is taken between steps, not while"
+                    + " parameters of a step are still to be committed");
+        }
         if (pipeline != null) pipeline.awaitWrites();
         long takenAt = generation;
         // each record is read whole into one frame: refused as a step would refuse it if it does not fit
