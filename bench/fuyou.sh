@@ -5,7 +5,8 @@
 #      probed bandwidth sets for the bytes each step moved, and the in-memory steps; probe again;
 #   2. FuyouMemoryCheck: a ~27.5M-parameter model whose AdamW state is 4.4x a 48 MiB budget trains
 #      to completion offloaded in a child JVM; its peak RSS (VmHWM) must stay under the peak of the
-#      same training without optimizer (model + activations) plus the budget. Exit 1 if not.
+#      same training without optimizer (model + activations) plus the budget, also while it writes a
+#      checkpoint and resumes from it into fresh offload files. Exit 1 if not.
 #
 #   bench/fuyou.sh [--dir DIR] [--budget 64m] [--steps 8] [--probe-mib 1024] [--no-build]
 #

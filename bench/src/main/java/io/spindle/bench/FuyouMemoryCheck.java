@@ -8,6 +8,13 @@ import io.spindle.optim.adamw.AdamW;
 import io.spindle.optim.offload.OffloadConfig;
 import io.spindle.optim.offload.OffloadWindow;
 import io.spindle.optim.state.StateFormat;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.parallel.checkpoint.CheckpointCatalog;
+import io.spindle.parallel.checkpoint.CheckpointContent;
+import io.spindle.parallel.checkpoint.CheckpointWriter;
+import io.spindle.parallel.checkpoint.LocalCheckpointStorage;
+import io.spindle.parallel.tp.TensorParallel;
+import io.spindle.parallel.train.ModelState;
 import io.spindle.parallel.train.ParameterSlots;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,11 +37,17 @@ import java.util.SplittableRandom;
  * trains with the state in memory, to show what the budget saves. Every child has the same JVM
  * flags ({@link #JVM}), so heap sizing and JIT do not differ between them.
  *
+ * <p>After its steps every child writes a checkpoint (model parameters and optimizer state, as
+ * {@code RankTrainer} does: streamed sources, {@link CheckpointWriter}, {@code step-N.tmp} renamed)
+ * to a scratch directory under DIR, loads it back into a new optimizer with fresh offload files and
+ * takes one more step. So the offloaded child's peak covers checkpointing and resuming a state 4.4x
+ * the budget: it passes only if neither ever holds more than about a tensor of it.
+ *
  * <p>Usage: {@code FuyouMemoryCheck [dir=java.io.tmpdir] [budget=48m] [steps=4]}; exits 1 when the
  * check fails. A child runs as {@code FuyouMemoryCheck child MODE DIR BUDGET STEPS}.
  */
 public final class FuyouMemoryCheck {
-    /** ~27.5M parameters: AdamW state 220 MB, 4.6x a 48 MiB budget; the largest tensor (512 x 1536) fits a frame. */
+    /** ~27.5M parameters: AdamW state 220 MB, 4.4x a 48 MiB budget; the largest tensor (512 x 1536) fits a frame. */
     private static final ModelConfig MODEL = new ModelConfig("fuyou-memory", 258, 512, 8, 8, 1536, 64, 10_000,
             1e-5, 0.02);
     private static final int SEQ = 64;
@@ -102,23 +115,54 @@ public final class FuyouMemoryCheck {
         // window and the state it holds, not the code that moves it.
         List<ParamSlot> toy = List.of(new ParamSlot("toy", new long[] {16, 16}, ParamSlot.MATRIX,
                 Nd4j.rand(DataType.FLOAT, 16, 16), Nd4j.rand(DataType.FLOAT, 16, 16)));
-        OffloadWindow window = mode.equals("in-memory") ? null
-                : OffloadWindow.open(OffloadConfig.of(baseline ? OffloadConfig.MIN_BUDGET : budget, dir.toString()));
-        StateFormat format = window == null ? StateFormat.DENSE : StateFormat.DENSE.offloadedThrough(window);
-        try (Optimizer adamw = new AdamW(0.9, 0.95, 1e-8, 0.1, AdamW.DEFAULT_DECAYED_ROLES, format)) {
-            if (window != null) window.close(); // the optimizer's stores hold the window now
+        Path checkpoints = Files.createTempDirectory(dir, "fuyou-memory-checkpoints");
+        LocalCheckpointStorage storage = new LocalCheckpointStorage(checkpoints);
+        List<ParamSlot> stepped = baseline ? toy : slots;
+        try (Optimizer adamw = adamw(mode, baseline ? OffloadConfig.MIN_BUDGET : budget, dir)) {
             for (int s = 0; s < steps; s++) {
                 adamw.prefetch();
                 model.parameters().zeroGrads();
                 model.forwardLoss(in, out, 1, SEQ);
                 model.backward();
-                adamw.step(baseline ? toy : slots, 1e-4);
+                adamw.step(stepped, 1e-4);
                 System.out.println("RSS after step " + (s + 1) + ": " + status("VmRSS") + " KiB, peak " + status("VmHWM"));
             }
-            System.out.println("STEPS " + adamw.stepCount());
+            // As RankTrainer saves: the model's parameters and the optimizer's state as streamed sources.
+            new CheckpointWriter(storage, "fuyou-memory", 1).write(new CheckpointContent(steps, "fuyou-memory", 1, 1,
+                    Map.of(), TensorSource.of(TensorParallel.single().logicalParameters(model.parameters())),
+                    adamw.stateSource()));
+            System.out.println("RSS after the checkpoint: " + status("VmRSS") + " KiB, peak " + status("VmHWM"));
+        }
+        // As RankTrainer resumes, into a new optimizer with fresh offload files, then one more step.
+        try (Optimizer resumed = adamw(mode, baseline ? OffloadConfig.MIN_BUDGET : budget, dir)) {
+            CheckpointContent saved = new CheckpointCatalog(storage).load(steps);
+            ModelState.load(model.parameters(), saved.modelTensors());
+            resumed.loadState(saved.optimizerTensors());
+            System.out.println("RSS after the resume: " + status("VmRSS") + " KiB, peak " + status("VmHWM"));
+            resumed.prefetch();
+            model.parameters().zeroGrads();
+            model.forwardLoss(in, out, 1, SEQ);
+            model.backward();
+            resumed.step(stepped, 1e-4);
+            System.out.println("RSS after the resumed step: " + status("VmRSS") + " KiB, peak " + status("VmHWM"));
+            System.out.println("STEPS " + resumed.stepCount());
+            if (resumed.stepCount() != steps + 1) throw new IllegalStateException("resumed at the wrong step");
+        } finally {
+            storage.delete("");
         }
         System.out.println("VMHWM_KB " + status("VmHWM"));
         System.out.flush();
+    }
+
+    /** AdamW with its state in memory, or offloaded through a window of {@code budget} bytes in {@code dir}. */
+    private static Optimizer adamw(String mode, long budget, Path dir) {
+        if (mode.equals("in-memory")) {
+            return new AdamW(0.9, 0.95, 1e-8, 0.1, AdamW.DEFAULT_DECAYED_ROLES, StateFormat.DENSE);
+        }
+        // the optimizer's stores hold the window; the creator's reference is released here
+        try (OffloadWindow window = OffloadWindow.open(OffloadConfig.of(budget, dir.toString()))) {
+            return new AdamW(0.9, 0.95, 1e-8, 0.1, AdamW.DEFAULT_DECAYED_ROLES, StateFormat.DENSE.offloadedThrough(window));
+        }
     }
 
     /** A KiB figure of this process from /proc/self/status: VmHWM is the peak resident set size, VmRSS the current. */

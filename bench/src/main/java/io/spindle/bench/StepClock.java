@@ -2,6 +2,7 @@ package io.spindle.bench;
 
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.TensorSource;
 import io.spindle.parallel.comm.TimingCommunicator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -69,6 +70,16 @@ final class StepClock implements Optimizer {
 
     @Override
     public void loadState(Map<String, INDArray> state) {
+        inner.loadState(state);
+    }
+
+    @Override
+    public TensorSource stateSource() {
+        return inner.stateSource();
+    }
+
+    @Override
+    public void loadState(TensorSource state) {
         inner.loadState(state);
     }
 

@@ -1,5 +1,6 @@
 package io.spindle.optim;
 
+import io.spindle.optim.state.TensorSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
@@ -47,6 +48,24 @@ public interface Optimizer extends AutoCloseable {
      * misshapen tensor with a message that names it; the tensors are copied, not kept.
      */
     void loadState(Map<String, INDArray> state);
+
+    /**
+     * {@link #state()}'s tensors, each read only when the consumer asks for it, so that a checkpoint
+     * of state kept outside memory (SSD offload) holds about one tensor of it at a time. Valid until
+     * the next {@link #step} or {@link #loadState}. By default {@link #state()}, in memory.
+     */
+    default TensorSource stateSource() {
+        return TensorSource.of(state());
+    }
+
+    /**
+     * As {@link #loadState(Map)}, taking the tensors one at a time from {@code state} (e.g. a
+     * checkpoint's shard file), with the same checks; by default they are gathered into a map.
+     */
+    default void loadState(TensorSource state) {
+        if (state == null) throw new IllegalArgumentException("optimizer state is null");
+        loadState(state.toMap());
+    }
 
     /**
      * The state's values as float32 tensors named like {@link #state()}'s dense form

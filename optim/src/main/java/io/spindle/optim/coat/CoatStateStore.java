@@ -118,6 +118,15 @@ public final class CoatStateStore implements StateStore {
         return CoatCheckpoint.k16Of(k, groups, name);
     }
 
+    /** Checks a checkpoint's {@link #GROUP_SIZE} tensor ({@code null}: missing) against the store's G. */
+    public static void requireGroupSize(INDArray g, int groupSize) {
+        if (g == null || g.length() != 1 || g.getLong(0) != groupSize) {
+            throw new IllegalArgumentException("optimizer state was not written by COAT with group size "
+                    + groupSize + " (" + GROUP_SIZE + " = " + (g == null ? "missing" : g.getLong(0))
+                    + "); resume with the optim.state and optim.coatGroupSize the run was started with");
+        }
+    }
+
     public int groupSize() {
         return quantizer.groupSize();
     }
@@ -397,12 +406,7 @@ public final class CoatStateStore implements StateStore {
     public void load(Map<String, INDArray> tensors) {
         if (tensors == null) throw new IllegalArgumentException("optimizer state is null");
         long loadedStep = StateTensors.readStep(tensors);
-        INDArray g = tensors.get(GROUP_SIZE);
-        if (g == null || g.length() != 1 || g.getLong(0) != quantizer.groupSize()) {
-            throw new IllegalArgumentException("optimizer state was not written by COAT with group size "
-                    + quantizer.groupSize() + " (" + GROUP_SIZE + " = " + (g == null ? "missing" : g.getLong(0))
-                    + "); resume with the optim.state and optim.coatGroupSize the run was started with");
-        }
+        requireGroupSize(tensors.get(GROUP_SIZE), quantizer.groupSize());
         Map<String, Entry> loaded = new LinkedHashMap<>();
         Map<String, Map<String, INDArray>> byName = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> t : tensors.entrySet()) {

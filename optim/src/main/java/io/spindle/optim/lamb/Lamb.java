@@ -7,6 +7,7 @@ import io.spindle.optim.state.ChunkedUpdate;
 import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.state.StateStore;
+import io.spindle.optim.state.TensorSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -213,6 +214,16 @@ public final class Lamb implements Optimizer {
 
     @Override
     public void loadState(Map<String, INDArray> tensors) {
+        state.load(tensors);
+    }
+
+    @Override
+    public TensorSource stateSource() {
+        return state.snapshotSource();
+    }
+
+    @Override
+    public void loadState(TensorSource tensors) {
         state.load(tensors);
     }
 }

@@ -4,6 +4,7 @@ import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.StateStore;
+import io.spindle.optim.state.TensorSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -136,6 +137,16 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
 
     @Override
     public final void loadState(Map<String, INDArray> tensors) {
+        state.load(tensors);
+    }
+
+    @Override
+    public final TensorSource stateSource() {
+        return state.snapshotSource();
+    }
+
+    @Override
+    public final void loadState(TensorSource tensors) {
         state.load(tensors);
     }
 }

@@ -4,6 +4,8 @@ import io.spindle.optim.coat.CoatQuantizer;
 import io.spindle.optim.coat.CoatStateStore;
 import io.spindle.optim.state.StateStore;
 import io.spindle.optim.state.StateTensors;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,10 +16,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
-import java.util.Collection;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 /**
@@ -201,37 +208,67 @@ final class CoatOffloadFormat implements OffloadFormat {
     }
 
     @Override
-    public Map<String, INDArray> snapshot(Collection<StateRecord> records, OffloadFile file, long step)
-            throws IOException {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put(StateStore.STEP, Nd4j.scalar(DataType.INT64, step));
-        out.put(CoatStateStore.GROUP_SIZE, Nd4j.scalar(DataType.INT64, (long) quantizer.groupSize()));
-        for (StateRecord r : records) {
-            for (int s = 0; s < slotNames.size(); s++) {
-                String key = StateTensors.key(r.name(), slotNames.get(s));
-                long at = r.fileOffset() + r.section(s);
-                if (perRow[s]) {
-                    out.put(key, read(file, at, DataType.FLOAT, r.slotShapes()[s]));
-                    continue;
-                }
-                int groups = quantizer.groups(r.slotElements(s));
-                out.put(key + CoatStateStore.CODES, read(file, at + Layout.codesAt(groups), DataType.BYTE,
-                        r.slotShapes()[s]));
-                out.put(key + CoatStateStore.MAX, read(file, at, DataType.FLOAT, new long[] {groups}));
-                ByteBuffer k = ByteBuffer.allocate(groups * Short.BYTES).order(ByteOrder.nativeOrder());
-                file.read(at + Layout.kAt(groups), k);
-                short[] k16 = new short[groups];
-                k.flip().asShortBuffer().get(k16);
-                out.put(key + CoatStateStore.K, CoatStateStore.kTensor(k16));
+    public Map<String, INDArray> header() {
+        return Map.of(CoatStateStore.GROUP_SIZE, Nd4j.scalar(DataType.INT64, (long) quantizer.groupSize()));
+    }
+
+    /** Per slot as {@link CoatStateStore#snapshot} names it: codes, max and k, or the float32 per-row slot. */
+    @Override
+    public List<TensorSpec> specs(StateRecord r) {
+        List<TensorSpec> out = new ArrayList<>();
+        for (int s = 0; s < slotNames.size(); s++) {
+            String key = StateTensors.key(r.name(), slotNames.get(s));
+            if (perRow[s]) {
+                out.add(new TensorSpec(key, DataType.FLOAT, r.slotShapes()[s]));
+                continue;
             }
+            long[] groups = {quantizer.groups(r.slotElements(s))};
+            out.add(new TensorSpec(key + CoatStateStore.CODES, DataType.BYTE, r.slotShapes()[s]));
+            out.add(new TensorSpec(key + CoatStateStore.MAX, DataType.FLOAT, groups));
+            out.add(new TensorSpec(key + CoatStateStore.K, DataType.FLOAT, groups));
         }
         return out;
     }
 
-    private static INDArray read(OffloadFile file, long at, DataType type, long[] shape) throws IOException {
-        INDArray t = Nd4j.createUninitialized(type, shape);
-        file.read(at, OffloadFile.bytesOf(t));
-        return t;
+    /** Max and per-row slots are views of the frame; codes and k are copied out (int8, and k from its 16-bit code). */
+    @Override
+    public void produce(StateRecord r, OffloadWindow.Frame frame, Predicate<String> wanted, TensorSource.Sink sink)
+            throws IOException {
+        Iterator<TensorSpec> specs = specs(r).iterator();
+        for (int s = 0; s < slotNames.size(); s++) {
+            int n = r.slotElements(s);
+            long at = r.section(s);
+            if (perRow[s]) {
+                TensorSpec spec = specs.next();
+                if (wanted.test(spec.name())) sink.accept(spec, DenseOffloadFormat.floatView(frame, at, n, r.slotShapes()[s]));
+                continue;
+            }
+            int groups = quantizer.groups(n);
+            Section section = new Section(frame, at, n, groups);
+            TensorSpec codes = specs.next();
+            if (wanted.test(codes.name())) {
+                INDArray copy = Nd4j.createUninitialized(DataType.BYTE, r.slotShapes()[s]);
+                copy.data().asNio().put(0, section.bytes(), section.codesAt(), n);
+                handOver(codes, copy, sink);
+            }
+            TensorSpec max = specs.next();
+            if (wanted.test(max.name())) sink.accept(max, DenseOffloadFormat.floatView(frame, at, groups, new long[] {groups}));
+            TensorSpec k = specs.next();
+            if (wanted.test(k.name())) {
+                short[] k16 = new short[groups];
+                section.shorts().get(section.kAt(), k16);
+                handOver(k, CoatStateStore.kTensor(k16), sink);
+            }
+        }
+    }
+
+    /** Hands a tensor made for the sink over and frees it: off-heap memory is otherwise freed only when the GC gets round to it. */
+    private static void handOver(TensorSpec spec, INDArray t, TensorSource.Sink sink) throws IOException {
+        try {
+            sink.accept(spec, t);
+        } finally {
+            if (t.closeable()) t.close();
+        }
     }
 
     @Override
@@ -260,28 +297,75 @@ final class CoatOffloadFormat implements OffloadFormat {
         return out;
     }
 
-    /**
-     * Validated, and an earlier layout converted, by the in-memory store's own loader, so both
-     * accept exactly the same checkpoints; its snapshot is the current layout.
-     */
+    /** Parameters in the order they come; each one's shape from its first slot's codes. */
     @Override
-    public Parsed parse(Map<String, INDArray> checkpoint) {
-        CoatStateStore store = new CoatStateStore(quantizer.groupSize(), slotNames.toArray(new String[0]), perRow);
-        store.load(checkpoint);
-        Map<String, INDArray> tensors = store.snapshot();
-        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+    public LinkedHashMap<String, long[]> shapes(List<TensorSpec> specs) {
+        if (specs.stream().noneMatch(t -> t.name().equals(CoatStateStore.GROUP_SIZE))) {
+            CoatStateStore.requireGroupSize(null, quantizer.groupSize());
+        }
         String firstCodes = "/" + slotNames.get(0) + CoatStateStore.CODES;
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            String name = e.getKey();
-            if (name.endsWith(firstCodes)) {
-                shapes.put(name.substring(0, name.length() - firstCodes.length()), e.getValue().shape());
+        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+        for (String param : partsByParam(specs).keySet()) shapes.put(param, null);
+        for (TensorSpec t : specs) {
+            if (t.name().endsWith(firstCodes)) {
+                shapes.put(t.name().substring(0, t.name().length() - firstCodes.length()), t.shape());
             }
         }
-        return new Parsed(shapes, tensors);
+        shapes.forEach((param, shape) -> {
+            if (shape == null) {
+                throw new IllegalArgumentException("optimizer state is missing tensor " + param + firstCodes);
+            }
+        });
+        return shapes;
     }
 
+    /** The names of each parameter's tensors, from the specs (step and group size left out). */
+    private Map<String, Set<String>> partsByParam(List<TensorSpec> specs) {
+        Map<String, Set<String>> parts = new LinkedHashMap<>();
+        for (TensorSpec t : specs) {
+            String name = t.name();
+            if (name.equals(StateStore.STEP) || name.equals(CoatStateStore.GROUP_SIZE)) continue;
+            int cut = name.lastIndexOf('/');
+            if (cut < 0) {
+                throw new IllegalArgumentException("unexpected optimizer state tensor " + name + "; expected "
+                        + StateStore.STEP + ", " + CoatStateStore.GROUP_SIZE + " and <param>/<slot>[" + CoatStateStore.CODES
+                        + "|" + CoatStateStore.MAX + "|" + CoatStateStore.K + "] with slot in " + slotNames);
+            }
+            parts.computeIfAbsent(name.substring(0, cut), k -> new HashSet<>()).add(name);
+        }
+        return parts;
+    }
+
+    /**
+     * A parameter's tensors are gathered until all have come, then validated, and an earlier layout
+     * converted, by the in-memory store's own loader, so both accept exactly the same checkpoints;
+     * its snapshot of that one parameter is the current layout, which goes to the record.
+     */
     @Override
-    public void write(StateRecord r, Map<String, INDArray> tensors, OffloadFile file) throws IOException {
+    public void load(TensorSource tensors, Map<String, StateRecord> records, OffloadFile file) throws IOException {
+        INDArray groupSize = tensors.read(CoatStateStore.GROUP_SIZE);
+        CoatStateStore.requireGroupSize(groupSize, quantizer.groupSize());
+        Map<String, Set<String>> expected = partsByParam(tensors.specs());
+        Map<String, Map<String, INDArray>> pending = new HashMap<>();
+        tensors.produce(name -> !name.equals(StateStore.STEP) && !name.equals(CoatStateStore.GROUP_SIZE), (spec, t) -> {
+            spec.requireMatches(t);
+            String param = spec.name().substring(0, spec.name().lastIndexOf('/'));
+            Map<String, INDArray> parts = pending.computeIfAbsent(param, p -> new HashMap<>());
+            parts.put(spec.name(), t.dup('c'));
+            if (parts.size() < expected.get(param).size()) return;
+            pending.remove(param);
+            CoatStateStore one = new CoatStateStore(quantizer.groupSize(), slotNames.toArray(new String[0]), perRow);
+            parts.put(StateStore.STEP, Nd4j.scalar(DataType.INT64, 0L));
+            parts.put(CoatStateStore.GROUP_SIZE, groupSize);
+            one.load(parts);
+            writeRecord(records.get(param), one.snapshot(), file);
+        });
+        if (!pending.isEmpty()) {
+            throw new IllegalStateException("the checkpoint source did not produce every tensor of " + pending.keySet());
+        }
+    }
+
+    private void writeRecord(StateRecord r, Map<String, INDArray> tensors, OffloadFile file) throws IOException {
         for (int s = 0; s < slotNames.size(); s++) {
             String key = StateTensors.key(r.name(), slotNames.get(s));
             long at = r.fileOffset() + r.section(s);

@@ -1,17 +1,20 @@
 package io.spindle.optim.offload;
 
+import io.spindle.optim.ContiguousFloats;
 import io.spindle.optim.state.StateStore;
 import io.spindle.optim.state.StateTensors;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Float32 slots, stored as they are: the optimizer updates views straight into the window frame,
@@ -61,18 +64,28 @@ final class DenseOffloadFormat implements OffloadFormat {
     }
 
     @Override
-    public Map<String, INDArray> snapshot(Collection<StateRecord> records, OffloadFile file, long step)
-            throws IOException {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put(StateStore.STEP, Nd4j.scalar(DataType.INT64, step));
-        for (StateRecord r : records) {
-            for (int s = 0; s < slotNames.size(); s++) {
-                INDArray t = Nd4j.createUninitialized(DataType.FLOAT, r.slotShapes()[s]);
-                file.read(r.fileOffset() + r.section(s), OffloadFile.bytesOf(t));
-                out.put(StateTensors.key(r.name(), slotNames.get(s)), t);
-            }
+    public Map<String, INDArray> header() {
+        return Map.of();
+    }
+
+    @Override
+    public List<TensorSpec> specs(StateRecord r) {
+        List<TensorSpec> out = new ArrayList<>(slotNames.size());
+        for (int s = 0; s < slotNames.size(); s++) {
+            out.add(new TensorSpec(StateTensors.key(r.name(), slotNames.get(s)), DataType.FLOAT, r.slotShapes()[s]));
         }
         return out;
+    }
+
+    @Override
+    public void produce(StateRecord r, OffloadWindow.Frame frame, Predicate<String> wanted, TensorSource.Sink sink)
+            throws IOException {
+        List<TensorSpec> specs = specs(r);
+        for (int s = 0; s < specs.size(); s++) {
+            if (wanted.test(specs.get(s).name())) {
+                sink.accept(specs.get(s), floatView(frame, r.section(s), r.slotElements(s), r.slotShapes()[s]));
+            }
+        }
     }
 
     @Override
@@ -81,18 +94,25 @@ final class DenseOffloadFormat implements OffloadFormat {
     }
 
     @Override
-    public Parsed parse(Map<String, INDArray> tensors) {
-        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
-        StateTensors.groupByParam(tensors, slotNames, perRow).forEach((name, slots) -> shapes.put(name, slots[0].shape()));
-        return new Parsed(shapes, tensors);
+    public LinkedHashMap<String, long[]> shapes(List<TensorSpec> specs) {
+        return StateTensors.paramShapes(specs, slotNames, perRow);
     }
 
+    /** Each tensor goes to its section as it arrives: nothing is held beyond the one tensor. */
     @Override
-    public void write(StateRecord r, Map<String, INDArray> tensors, OffloadFile file) throws IOException {
-        for (int s = 0; s < slotNames.size(); s++) {
-            INDArray t = tensors.get(StateTensors.key(r.name(), slotNames.get(s)));
-            file.write(r.fileOffset() + r.section(s), OffloadFile.bytesOf(t));
-        }
+    public void load(TensorSource tensors, Map<String, StateRecord> records, OffloadFile file) throws IOException {
+        tensors.produce(name -> !name.equals(StateStore.STEP), (spec, t) -> {
+            spec.requireMatches(t);
+            int cut = spec.name().lastIndexOf('/');
+            StateRecord r = records.get(spec.name().substring(0, cut));
+            int s = slotNames.indexOf(spec.name().substring(cut + 1));
+            file.write(r.fileOffset() + r.section(s), OffloadFile.bytesOf(rowMajor(t)));
+        });
+    }
+
+    /** {@code t} itself when its elements are one row-major run (as a view into a flat buffer is), else a copy. */
+    static INDArray rowMajor(INDArray t) {
+        return ContiguousFloats.isRowMajorWithoutGaps(t) ? t : t.dup('c');
     }
 
     @Override

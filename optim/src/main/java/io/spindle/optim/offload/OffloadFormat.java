@@ -1,12 +1,14 @@
 package io.spindle.optim.offload;
 
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * How an {@link OffloadStateStore} keeps each slot in its records, and how a slot becomes the
@@ -31,23 +33,36 @@ interface OffloadFormat {
     /** Stores the slots {@link #expand} returned, after the update, back into the record. */
     void compress(OffloadWindow.Frame frame, long at, StateRecord r);
 
-    /** The checkpoint form (the in-memory store's snapshot) of the state in {@code file}. */
-    Map<String, INDArray> snapshot(Collection<StateRecord> records, OffloadFile file, long step) throws IOException;
+    /** The checkpoint form's tensors that belong to no parameter, after the step (COAT: its group size). */
+    Map<String, INDArray> header();
 
-    /** The state's values as float32 tensors named {@code <param>/<slot>}, from a {@link #snapshot}. */
+    /** Names, types and shapes of record {@code r}'s tensors in the checkpoint form, in {@link #produce} order. */
+    List<TensorSpec> specs(StateRecord r);
+
+    /**
+     * Hands record {@code r}'s checkpoint tensors that {@code wanted} accepts to {@code sink}, one at
+     * a time, from {@code frame}, which holds the record from its first byte: views of the frame where
+     * the checkpoint form is what the record stores, small copies (freed after) where it is not.
+     */
+    void produce(StateRecord r, OffloadWindow.Frame frame, Predicate<String> wanted, TensorSource.Sink sink)
+            throws IOException;
+
+    /** The state's values as float32 tensors named {@code <param>/<slot>}, from a snapshot. */
     Map<String, INDArray> values(Map<String, INDArray> snapshot);
 
     /**
-     * A checkpoint's state, checked (names, types, shapes): each parameter's shape in the
-     * checkpoint's order, and the tensors in this format's current layout ({@link #write} reads those).
+     * Each parameter's shape, in the checkpoint's order, from the checkpoint's specs alone (no
+     * value read yet): checks names, and types and shapes as far as the specs tell.
      */
-    record Parsed(LinkedHashMap<String, long[]> shapes, Map<String, INDArray> tensors) {}
+    LinkedHashMap<String, long[]> shapes(List<TensorSpec> specs);
 
-    /** Checks a checkpoint's tensors and converts an earlier layout of this format to the current one. */
-    Parsed parse(Map<String, INDArray> tensors);
-
-    /** Writes one parameter's checkpointed slots into its record in {@code file}. */
-    void write(StateRecord r, Map<String, INDArray> tensors, OffloadFile file) throws IOException;
+    /**
+     * Reads a checkpoint's tensors (all but the step) from {@code tensors} and writes each
+     * parameter's into its record in {@code file}, holding at most one parameter's at a time
+     * (when the checkpoint keeps a parameter's tensors together, as snapshots do); checks the values
+     * and converts an earlier layout of this format to the current one.
+     */
+    void load(TensorSource tensors, Map<String, StateRecord> records, OffloadFile file) throws IOException;
 
     /** Float32 scratch and other memory the format holds outside the window, in bytes. */
     long scratchBytes();

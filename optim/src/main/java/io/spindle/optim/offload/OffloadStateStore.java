@@ -3,6 +3,8 @@ package io.spindle.optim.offload;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.StateStore;
 import io.spindle.optim.state.StateTensors;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -25,10 +27,11 @@ import java.util.TreeSet;
  * {@link Step#commit} copies it into the model's working parameter, so with float32 working
  * parameters every step is bit-identical to the same optimizer with in-memory state of the same format.
  *
- * <p>Checkpoints: {@link #snapshot} gathers the state from the file into the in-memory store's
+ * <p>Checkpoints: {@link #snapshotSource} reads the state from the file into the in-memory store's
  * checkpoint form (dense: {@code step}, {@code <param>/<slot>} float32; COAT: as {@link
- * io.spindle.optim.coat.CoatStateStore} writes it), and {@link #load} takes that form, so a run
- * checkpointed with offload resumes with or without it. The master weights are not in the
+ * io.spindle.optim.coat.CoatStateStore} writes it) one tensor at a time as the checkpoint writer
+ * reaches it, and {@link #load(TensorSource)} takes that form a tensor at a time, so a state larger
+ * than memory is checkpointed and resumed, with or without offload on the other side. The master weights are not in the
  * checkpoint: they equal the checkpointed parameters, and are seeded from the working parameters on
  * the first step after a fresh start or a load.
  *
@@ -49,6 +52,8 @@ public final class OffloadStateStore implements StateStore {
     private String broken;
     private boolean closed;
     private long step;
+    /** Counts steps opened and loads, so a {@link #snapshotSource} taken before either refuses to read on. */
+    private long generation;
 
     private OffloadStateStore(String[] slotNames, boolean[] perRow, OffloadWindow window,
                               java.util.function.BiFunction<List<String>, boolean[], OffloadFormat> format) {
@@ -110,6 +115,7 @@ public final class OffloadStateStore implements StateStore {
         }
         pipeline.begin(params, seedMaster);
         seedMaster = false;
+        generation++;
         return new FailureRecordingStep(pipeline);
     }
 
@@ -206,15 +212,22 @@ public final class OffloadStateStore implements StateStore {
 
     /** A new zero-filled file laid out for {@code records}, replacing the current one. */
     private void createFile(List<StateRecord> records) {
+        install(newFile(records), records);
+    }
+
+    /** A new zero-filled file large enough for {@code records}; the store does not use it yet. */
+    private OffloadFile newFile(List<StateRecord> records) {
         long bytes = 0;
         for (StateRecord r : records) bytes = Math.max(bytes, r.fileOffset() + r.bytes());
-        OffloadFile created;
         try {
-            created = OffloadFile.create(window.config().directory(), bytes, window.config().directIo());
+            return OffloadFile.create(window.config().directory(), bytes, window.config().directIo());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create an offload file of " + bytes + " bytes in "
                     + window.config().directory() + " (optim.offload.dir): " + e.getMessage(), e);
         }
+    }
+
+    private void install(OffloadFile created, List<StateRecord> records) {
         closeFile();
         file = created;
         layout.clear();
@@ -230,16 +243,36 @@ public final class OffloadStateStore implements StateStore {
         }
     }
 
-    /** The state gathered from the file into the in-memory store's checkpoint format. */
+    /** The state gathered from the file into the in-memory store's checkpoint format, all in memory. */
     @Override
     public Map<String, INDArray> snapshot() {
+        return snapshotSource().toMap();
+    }
+
+    /**
+     * The in-memory store's checkpoint form ({@code step}, the format's header, then each
+     * parameter's tensors), each read from the file when the consumer reaches it and freed after,
+     * so a checkpoint holds one slot's tensor of the state at a time. Refuses to read after the
+     * next step or load, which would change the file underneath it.
+     */
+    @Override
+    public TensorSource snapshotSource() {
         requireUsable();
-        if (pipeline != null) pipeline.awaitWrites();
-        try {
-            return format.snapshot(layout.values(), file, step);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the offloaded optimizer state for a snapshot: " + e.getMessage(), e);
+        if (pipeline != null && pipeline.unfinished()) {
+            throw new IllegalStateException("a snapshot of offloaded optimizer state is taken between steps, not while"
+                    + " parameters of a step are still to be committed");
         }
+        if (pipeline != null) pipeline.awaitWrites();
+        long takenAt = generation;
+        // each record is read whole into one frame: refused as a step would refuse it if it does not fit
+        new ChunkPlan(List.copyOf(layout.values()), window.frameFloats(), window.config().memoryBudget());
+        return new OffloadSnapshot(step, format, List.copyOf(layout.values()), file, window, () -> {
+            requireUsable();
+            if (generation != takenAt) {
+                throw new IllegalStateException("the offloaded optimizer state has changed since this snapshot"
+                        + " was taken (a step or a load); take a new one");
+            }
+        });
     }
 
     @Override
@@ -247,39 +280,59 @@ public final class OffloadStateStore implements StateStore {
         return format.values(snapshot());
     }
 
-    /**
-     * Writes a checkpoint's state into a new file laid out in the checkpoint's order, and seeds the
-     * master weights from the working parameters at the next step. Clears a failed step's damage.
-     */
     @Override
     public void load(Map<String, INDArray> tensors) {
+        load(tensors == null ? null : TensorSource.of(tensors));
+    }
+
+    /**
+     * Writes a checkpoint's state, a tensor (COAT: a parameter) at a time, into a new file laid out
+     * in the checkpoint's order, and seeds the master weights from the working parameters at the
+     * next step. Names, types and shapes are checked before anything is read; the new file replaces
+     * the current one only when all of it is written, so nothing changes when this throws (a store
+     * that already holds state needs room for both files meanwhile). Clears a failed step's damage.
+     */
+    @Override
+    public void load(TensorSource tensors) {
         if (closed) throw new IllegalStateException("the offloaded optimizer state is closed");
         if (tensors == null) throw new IllegalArgumentException("optimizer state is null");
-        long loadedStep = StateTensors.readStep(tensors);
-        OffloadFormat.Parsed parsed = format.parse(tensors);
-        Map<String, long[]> shapes = parsed.shapes();
+        List<TensorSpec> specs = tensors.specs();
+        if (specs.stream().noneMatch(t -> t.name().equals(STEP))) {
+            throw new IllegalArgumentException("optimizer state is missing tensor " + STEP);
+        }
+        Map<String, long[]> shapes = format.shapes(specs);
         if (!layout.isEmpty()) requireSameParams(shapes);
+        long loadedStep = StateTensors.readStep(tensors);
         List<StateRecord> records = new ArrayList<>();
+        Map<String, StateRecord> byName = new LinkedHashMap<>();
         long offset = 0;
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             StateRecord r = record(e.getKey(), e.getValue(), offset);
             records.add(r);
+            byName.put(r.name(), r);
             offset += r.bytes();
+        }
+        OffloadFile created = newFile(records);
+        try {
+            format.load(tensors, byName, created);
+        } catch (IOException | RuntimeException e) {
+            try {
+                created.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            if (e instanceof RuntimeException r) throw r;
+            throw new UncheckedIOException("cannot write the optimizer state to the offload file in "
+                    + window.config().directory() + ": " + e.getMessage(), (IOException) e);
         }
         if (pipeline != null) pipeline.quiesce();
         pipeline = null;
         pipelineOrder = List.of();
-        createFile(records);
-        try {
-            for (StateRecord r : records) format.write(r, parsed.tensors(), file);
-        } catch (IOException e) {
-            broken = "loading the state failed: " + e;
-            throw new UncheckedIOException("cannot write the optimizer state to the offload file in "
-                    + window.config().directory() + ": " + e.getMessage(), e);
-        }
+        install(created, records);
         step = loadedStep;
         seedMaster = true;
         broken = null;
+        generation++;
     }
 
     private void requireSameParams(Map<String, long[]> loaded) {

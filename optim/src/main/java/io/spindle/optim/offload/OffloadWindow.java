@@ -145,6 +145,29 @@ public final class OffloadWindow implements AutoCloseable {
         return f;
     }
 
+    /**
+     * The frame {@link #next} would hand out, without handing it out. Between steps no chunk holds
+     * it: the two frames before it hold at most the chunks a prefetch started reading, and a frame
+     * being written back is waited for by any I/O scheduled on it. So a checkpoint reads the state
+     * through it ({@link OffloadSnapshot}) and needs no memory outside the window.
+     */
+    synchronized Frame idle() {
+        requireOpen();
+        return frames[nextFrame];
+    }
+
+    /** Whether the elements of {@code t} lie inside one of the frames (tests: a snapshot that copies nothing). */
+    boolean holds(INDArray t) {
+        long at = t.data().address() + t.offset() * t.dataType().width();
+        for (Frame f : frames) {
+            long start = f.allocation.data().address();
+            if (at >= start && at + t.length() * t.dataType().width() <= start + f.allocation.length() * Float.BYTES) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Runs {@code read} on the reader thread after {@code after}; the frame's next user waits for it. */
     CompletableFuture<Void> read(Frame frame, CompletableFuture<?> after, IoTask read) {
         return schedule(frame, after, read, reader, bytesRead);

@@ -3,6 +3,8 @@ package io.spindle.optim.routing;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.DenseStateStore;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,33 +147,48 @@ public final class OptimizerRouter implements Optimizer {
         return total;
     }
 
-    /** Splits {@code tensors} by group prefix and loads each group; rejects a tensor of no group. */
+    /** The router's step, then every group's {@link Optimizer#stateSource} under its prefix, each read when reached. */
+    @Override
+    public TensorSource stateSource() {
+        List<TensorSource> parts = new ArrayList<>();
+        parts.add(TensorSource.of(Map.of(DenseStateStore.STEP, Nd4j.scalar(DataType.INT64, step))));
+        for (ParameterGroup g : groups) parts.add(g.optimizer().stateSource().prefixed(g.name() + "/"));
+        return TensorSource.concat(parts);
+    }
+
     @Override
     public void loadState(Map<String, INDArray> tensors) {
-        if (tensors == null || !tensors.containsKey(DenseStateStore.STEP)) {
+        loadState(tensors == null ? null : TensorSource.of(tensors));
+    }
+
+    /**
+     * Splits {@code tensors} by group prefix and loads each group from its share, one tensor at a
+     * time where the group's store takes them so; rejects a tensor of no group before reading any.
+     */
+    @Override
+    public void loadState(TensorSource tensors) {
+        if (tensors == null || !tensors.contains(DenseStateStore.STEP)) {
             throw new IllegalArgumentException("optimizer state is missing tensor " + DenseStateStore.STEP);
         }
-        INDArray stepTensor = tensors.get(DenseStateStore.STEP);
+        Set<String> prefixes = new LinkedHashSet<>();
+        for (ParameterGroup g : groups) prefixes.add(g.name());
+        for (TensorSpec t : tensors.specs()) {
+            if (t.name().equals(DenseStateStore.STEP)) continue;
+            int cut = t.name().indexOf('/');
+            if (cut < 0 || !prefixes.contains(t.name().substring(0, cut))) {
+                throw new IllegalArgumentException("unexpected optimizer state tensor " + t.name()
+                        + "; expected " + DenseStateStore.STEP + " and <group>/... with group in " + prefixes);
+            }
+        }
+        INDArray stepTensor = tensors.read(DenseStateStore.STEP);
         if (stepTensor.length() != 1 || !stepTensor.dataType().isIntType() || stepTensor.getLong(0) < 0) {
             throw new IllegalArgumentException("optimizer state tensor " + DenseStateStore.STEP
                     + " must be one non-negative integer, got " + stepTensor);
         }
-        Map<String, Map<String, INDArray>> byGroup = new LinkedHashMap<>();
-        for (ParameterGroup g : groups) byGroup.put(g.name(), new LinkedHashMap<>());
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            if (e.getKey().equals(DenseStateStore.STEP)) continue;
-            int cut = e.getKey().indexOf('/');
-            Map<String, INDArray> group = cut < 0 ? null : byGroup.get(e.getKey().substring(0, cut));
-            if (group == null) {
-                throw new IllegalArgumentException("unexpected optimizer state tensor " + e.getKey()
-                        + "; expected " + DenseStateStore.STEP + " and <group>/... with group in " + byGroup.keySet());
-            }
-            group.put(e.getKey().substring(cut + 1), e.getValue());
-        }
         for (ParameterGroup g : groups) {
             // Each group checks its own names and shapes; a group with no tensors reports its missing step.
             try {
-                g.optimizer().loadState(byGroup.get(g.name()));
+                g.optimizer().loadState(tensors.under(g.name() + "/"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("parameter group " + g.name() + " (tensors " + g.name()
                         + "/...): " + e.getMessage(), e);

@@ -76,6 +76,25 @@ public interface StateStore {
     /** Replaces the state with a {@link #snapshot()}, checking every name, type and shape. */
     void load(Map<String, INDArray> tensors);
 
+    /**
+     * The {@link #snapshot()}'s tensors, each read when the consumer asks for it: a checkpoint of a
+     * state that does not fit in memory (offloaded) holds about one tensor of it at a time. Valid
+     * until the next {@link #open} or {@link #load}. By default the snapshot, in memory.
+     */
+    default TensorSource snapshotSource() {
+        return TensorSource.of(snapshot());
+    }
+
+    /**
+     * As {@link #load(Map)}, taking the tensors one at a time, so a store that keeps its state
+     * outside memory never holds the whole of it. Names, types and shapes are checked from {@link
+     * TensorSource#specs} before any value is read. By default the tensors are gathered into a map.
+     */
+    default void load(TensorSource tensors) {
+        if (tensors == null) throw new IllegalArgumentException("optimizer state is null");
+        load(tensors.toMap());
+    }
+
     /** Bytes the state occupies in memory, for reports: state bytes per parameter = this / parameters. */
     long bytes();
 

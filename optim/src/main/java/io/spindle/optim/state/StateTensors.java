@@ -1,5 +1,6 @@
 package io.spindle.optim.state;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.spindle.optim.ContiguousFloats;
@@ -71,6 +72,14 @@ public final class StateTensors {
         return step;
     }
 
+    /** The step count in {@code tensors}' {@link StateStore#STEP} tensor, read on its own and checked. */
+    public static long readStep(TensorSource tensors) {
+        if (!tensors.contains(StateStore.STEP)) {
+            throw new IllegalArgumentException("optimizer state is missing tensor " + StateStore.STEP);
+        }
+        return readStep(Map.of(StateStore.STEP, tensors.read(StateStore.STEP)));
+    }
+
     public static void requireShape(String tensor, long[] actual, long[] expected, String expectedFrom) {
         if (!Arrays.equals(actual, expected)) {
             throw new IllegalArgumentException("optimizer state tensor " + tensor + " has shape "
@@ -84,16 +93,16 @@ public final class StateTensors {
     }
 
     /**
-     * Dense float32 state tensors named {@code <param>/<slot>} (the {@code step} tensor is skipped)
-     * grouped by parameter, in the order they come, each array indexed like {@code slotNames}.
-     * Checks that every tensor is a known slot, dense float32, present for every parameter and
-     * shaped consistently with the parameter's first slot. The tensors are not copied.
+     * Each parameter's shape, in the order the parameters come, from the specs of dense float32
+     * state tensors named {@code <param>/<slot>} (the {@code step} tensor is skipped). Checks that
+     * every tensor is a known slot, float32, present for every parameter and shaped consistently
+     * with the parameter's first slot, all before any value is read.
      */
-    public static Map<String, INDArray[]> groupByParam(Map<String, INDArray> tensors, List<String> slotNames,
-                                                       boolean[] perRow) {
-        Map<String, INDArray[]> grouped = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            String name = e.getKey();
+    public static LinkedHashMap<String, long[]> paramShapes(List<TensorSpec> specs, List<String> slotNames,
+                                                           boolean[] perRow) {
+        Map<String, TensorSpec[]> grouped = new LinkedHashMap<>();
+        for (TensorSpec t : specs) {
+            String name = t.name();
             if (name.equals(StateStore.STEP)) continue;
             int cut = name.lastIndexOf('/');
             int slot = cut < 0 ? -1 : slotNames.indexOf(name.substring(cut + 1));
@@ -101,11 +110,14 @@ public final class StateTensors {
                 throw new IllegalArgumentException("unexpected optimizer state tensor " + name + "; expected "
                         + StateStore.STEP + " and <param>/<slot> with slot in " + slotNames);
             }
-            ContiguousFloats.requireDense(e.getValue(), "optimizer state tensor " + name);
-            grouped.computeIfAbsent(name.substring(0, cut), k -> new INDArray[slotNames.size()])[slot] = e.getValue();
+            if (t.dtype() != DataType.FLOAT) {
+                throw new IllegalArgumentException("optimizer state tensor " + name + " must be float32, got " + t.dtype());
+            }
+            grouped.computeIfAbsent(name.substring(0, cut), k -> new TensorSpec[slotNames.size()])[slot] = t;
         }
-        for (Map.Entry<String, INDArray[]> e : grouped.entrySet()) {
-            INDArray[] slots = e.getValue();
+        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorSpec[]> e : grouped.entrySet()) {
+            TensorSpec[] slots = e.getValue();
             for (int s = 0; s < slots.length; s++) {
                 String name = key(e.getKey(), slotNames.get(s));
                 if (slots[s] == null) {
@@ -114,6 +126,27 @@ public final class StateTensors {
                 requireShape(name, slots[s].shape(), slotShape(slotNames, perRow, s, slots[0].shape()),
                         "the slot derived from " + key(e.getKey(), slotNames.get(0)));
             }
+            shapes.put(e.getKey(), slots[0].shape());
+        }
+        return shapes;
+    }
+
+    /**
+     * Dense float32 state tensors named {@code <param>/<slot>} (the {@code step} tensor is skipped)
+     * grouped by parameter, in the order they come, each array indexed like {@code slotNames},
+     * checked as {@link #paramShapes} checks them and for a dense row-major layout. The tensors are not copied.
+     */
+    public static Map<String, INDArray[]> groupByParam(Map<String, INDArray> tensors, List<String> slotNames,
+                                                       boolean[] perRow) {
+        paramShapes(TensorSource.of(tensors).specs(), slotNames, perRow);
+        Map<String, INDArray[]> grouped = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            String name = e.getKey();
+            if (name.equals(StateStore.STEP)) continue;
+            int cut = name.lastIndexOf('/');
+            ContiguousFloats.requireDense(e.getValue(), "optimizer state tensor " + name);
+            grouped.computeIfAbsent(name.substring(0, cut), k -> new INDArray[slotNames.size()])
+                    [slotNames.indexOf(name.substring(cut + 1))] = e.getValue();
         }
         return grouped;
     }

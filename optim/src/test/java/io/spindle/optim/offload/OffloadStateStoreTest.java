@@ -11,6 +11,8 @@ import io.spindle.optim.muon.Muon;
 import io.spindle.optim.muon.NorMuon;
 import io.spindle.optim.routing.OptimizerRouter;
 import io.spindle.optim.state.StateFormat;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -168,32 +171,193 @@ class OffloadStateStoreTest {
         assertSame(memory, inMemory, offloaded, onDisk, "buffered I/O");
     }
 
-    /** A checkpoint of offloaded state resumes in memory and the other way round, bit-identically. */
+    /** How a checkpoint's state goes from one optimizer to the next: all in memory, or a tensor at a time. */
+    private static final List<BiConsumer<Optimizer, Optimizer>> TRANSFERS = List.of(
+            (from, to) -> to.loadState(from.state()),
+            (from, to) -> to.loadState(from.stateSource()));
+
+    /**
+     * A checkpoint of offloaded state resumes in memory and the other way round, bit-identically,
+     * whether the state is handed over as a map or streamed a tensor at a time.
+     */
     @Test
     void checkpointsMoveBetweenOffloadedAndInMemoryState() {
+        for (BiConsumer<Optimizer, Optimizer> transfer : TRANSFERS) {
+            for (StateFormat format : FORMATS) {
+                for (Function<StateFormat, Optimizer> make : optimizers()) {
+                    FlatParams straight = initial();
+                    Optimizer reference = make.apply(format);
+                    steps(reference, straight, 0, 8);
+
+                    FlatParams first = initial();
+                    Optimizer offloaded = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                    steps(offloaded, first, 0, 2);
+                    FlatParams second = initial();
+                    second.values.assign(first.values);
+                    Optimizer inMemory = make.apply(format);
+                    transfer.accept(offloaded, inMemory);
+                    steps(inMemory, second, 2, 4);
+                    FlatParams third = initial();
+                    third.values.assign(second.values);
+                    Optimizer offloadedAgain = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                    transfer.accept(inMemory, offloadedAgain);
+                    steps(offloadedAgain, third, 4, 6);
+                    FlatParams fourth = initial();
+                    fourth.values.assign(third.values);
+                    Optimizer offloadedThird = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                    transfer.accept(offloadedAgain, offloadedThird);
+                    steps(offloadedThird, fourth, 6, 8);
+                    assertSame(straight, reference, fourth, offloadedThird, reference.getClass().getSimpleName() + " "
+                            + format.kind());
+                }
+            }
+        }
+    }
+
+    /**
+     * The streamed snapshot of offloaded state reads each record into the window and hands its
+     * tensors over as views of it; what it copies (COAT's codes and k) it frees before the next
+     * tensor: a checkpoint holds one record of the state, inside the window's budget.
+     */
+    @Test
+    void streamedSnapshotHoldsOneRecordInTheWindow() throws Exception {
+        for (StateFormat format : FORMATS) {
+            for (Function<StateFormat, Optimizer> make : optimizers()) {
+                OffloadWindow window = window(BUDGET);
+                Optimizer o = own(make.apply(format.offloadedThrough(window)));
+                FlatParams p = initial();
+                steps(o, p, 0, 2);
+                o.prefetch(); // chunks read ahead for the next step must survive the checkpoint
+                Map<String, INDArray> whole = o.state();
+                List<INDArray> copies = new ArrayList<>();
+                int[] handed = {0, 0};
+                o.stateSource().produce((spec, t) -> {
+                    assertArrayEquals(whole.get(spec.name()).castTo(DataType.DOUBLE).data().asDouble(),
+                            t.castTo(DataType.DOUBLE).data().asDouble(), spec.name());
+                    if (spec.elements() == 1) return; // step, group size
+                    for (INDArray earlier : copies) assertTrue(earlier.wasClosed(), "freed before " + spec.name());
+                    handed[0]++;
+                    if (window.holds(t)) handed[1]++;
+                    else copies.add(t);
+                });
+                String what = o.getClass().getSimpleName() + " " + format.kind();
+                List<TensorSpec> specs = o.stateSource().specs();
+                assertEquals(whole.size(), specs.size());
+                assertEquals(specs.stream().filter(t -> t.elements() > 1).count(), handed[0], what + ": tensors handed over");
+                if (format.kind() == StateFormat.Kind.DENSE) {
+                    assertEquals(handed[0], handed[1], what + ": every tensor a view of the window");
+                } else {
+                    assertTrue(handed[1] > 0 && copies.stream().allMatch(INDArray::wasClosed), what);
+                }
+                FlatParams straight = initial();
+                Optimizer reference = make.apply(format);
+                steps(reference, straight, 0, 3);
+                steps(o, p, 2, 3);
+                assertSame(straight, reference, p, o, what + ": the step after the checkpoint");
+            }
+        }
+    }
+
+    /**
+     * A source may reuse a tensor's memory once its sink returns (a checkpoint reader does): a store
+     * that kept a reference instead of the values would load garbage. Here every tensor is poisoned
+     * right after it was handed over, and the resumed run still equals the uninterrupted one.
+     */
+    @Test
+    void streamedLoadKeepsNoReferenceToTheTensorsItWasHanded() {
         for (StateFormat format : FORMATS) {
             for (Function<StateFormat, Optimizer> make : optimizers()) {
                 FlatParams straight = initial();
                 Optimizer reference = make.apply(format);
-                steps(reference, straight, 0, 6);
+                steps(reference, straight, 0, 5);
 
                 FlatParams first = initial();
-                Optimizer offloaded = own(make.apply(format.offloadedThrough(window(BUDGET))));
-                steps(offloaded, first, 0, 2);
-                FlatParams second = initial();
-                second.values.assign(first.values);
-                Optimizer inMemory = make.apply(format);
-                inMemory.loadState(offloaded.state());
-                steps(inMemory, second, 2, 4);
-                FlatParams third = initial();
-                third.values.assign(second.values);
-                Optimizer offloadedAgain = own(make.apply(format.offloadedThrough(window(BUDGET))));
-                offloadedAgain.loadState(inMemory.state());
-                steps(offloadedAgain, third, 4, 6);
-                assertSame(straight, reference, third, offloadedAgain, reference.getClass().getSimpleName() + " "
+                Optimizer before = make.apply(format);
+                steps(before, first, 0, 3);
+                Optimizer after = own(make.apply(format.offloadedThrough(window(BUDGET))));
+                after.loadState(new PoisoningSource(before.state()));
+                steps(after, first, 3, 5);
+                assertSame(straight, reference, first, after, "poisoned " + reference.getClass().getSimpleName() + " "
                         + format.kind());
             }
         }
+    }
+
+    /** Hands out a copy of each tensor and overwrites it as soon as the sink returns. */
+    private record PoisoningSource(Map<String, INDArray> tensors) implements TensorSource {
+        @Override
+        public List<TensorSpec> specs() {
+            return TensorSource.of(tensors).specs();
+        }
+
+        @Override
+        public void produce(java.util.function.Predicate<String> wanted, Sink sink) throws java.io.IOException {
+            for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+                if (!wanted.test(e.getKey())) continue;
+                INDArray t = e.getValue().dup('c');
+                sink.accept(TensorSpec.of(e.getKey(), t), t);
+                t.assign(e.getValue().dataType().isFPType() ? Double.NaN : 77);
+            }
+        }
+    }
+
+    /**
+     * A load that fails part-way (the checkpoint's file fails to read, or a COAT tensor holds an
+     * impossible k) changes nothing: the store steps on from the state it had.
+     */
+    @Test
+    void aFailedStreamedLoadLeavesTheStateAsItWas() {
+        for (StateFormat format : FORMATS) {
+            FlatParams straight = initial();
+            Optimizer reference = make(format);
+            steps(reference, straight, 0, 6);
+
+            FlatParams p = initial();
+            Optimizer o = make(format.offloadedThrough(window(BUDGET)));
+            steps(o, p, 0, 2);
+            Map<String, INDArray> other = o.state();
+            steps(o, p, 2, 4);
+            TensorSource failing = new TensorSource() {
+                @Override
+                public List<TensorSpec> specs() {
+                    return TensorSource.of(other).specs();
+                }
+
+                @Override
+                public void produce(java.util.function.Predicate<String> wanted, Sink sink) throws java.io.IOException {
+                    int[] n = {0};
+                    TensorSource.of(other).produce(wanted, (spec, t) -> {
+                        if (++n[0] == 6) throw new java.io.IOException("injected read failure");
+                        sink.accept(spec, t);
+                    });
+                }
+            };
+            assertThrows(java.io.UncheckedIOException.class, () -> o.loadState(failing));
+            if (format.kind() == StateFormat.Kind.COAT) {
+                Map<String, INDArray> badK = new java.util.LinkedHashMap<>(other);
+                String k = badK.keySet().stream().filter(n -> n.endsWith(".k")).reduce((a, b) -> b).orElseThrow();
+                INDArray poisoned = badK.get(k).dup();
+                poisoned.putScalar(0, 0.01);
+                badK.put(k, poisoned);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> o.loadState(TensorSource.of(badK)));
+                assertTrue(e.getMessage().contains(k), e.getMessage());
+            }
+            steps(o, p, 4, 6);
+            assertSame(straight, reference, p, o, "after failed loads, " + format.kind());
+        }
+    }
+
+    /** A streamed snapshot is of the state when it was taken: after a step it refuses to read. */
+    @Test
+    void aSnapshotSourceRefusesToReadAfterTheStateChanged() {
+        FlatParams p = initial();
+        Optimizer o = make(StateFormat.DENSE.offloadedThrough(window(BUDGET)));
+        steps(o, p, 0, 1);
+        TensorSource taken = o.stateSource();
+        steps(o, p, 1, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> taken.produce((spec, t) -> { }));
+        assertTrue(e.getMessage().contains("changed since"), e.getMessage());
     }
 
     /**

@@ -2,7 +2,6 @@ package io.spindle.parallel.checkpoint;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +30,9 @@ public final class CheckpointCatalog {
     private static final Pattern SHARD_FILE = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*");
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    /** Bytes read at a time when verifying a shard file. */
+    private static final int VERIFY_BLOCK = 1 << 20;
 
     private final CheckpointStorage storage;
 
@@ -75,7 +77,12 @@ public final class CheckpointCatalog {
         return Optional.empty();
     }
 
-    /** Loads and verifies {@code step-N}; throws {@link CorruptCheckpointException} naming the failure. */
+    /**
+     * Verifies {@code step-N} (manifest, every file's length and CRC32C, every tensor's range and
+     * CRC32C, reading each file once a block at a time) and returns its content with tensor sources
+     * that read the shard files again, one tensor at a time, when consumed; throws {@link
+     * CorruptCheckpointException} naming the failure.
+     */
     public CheckpointContent load(long step) throws IOException {
         String dir = directoryName(step);
         CheckpointManifest manifest = readManifest(dir);
@@ -83,18 +90,24 @@ public final class CheckpointCatalog {
             throw new CorruptCheckpointException(storage.describe(dir + "/" + CheckpointManifest.MANIFEST)
                     + " says step " + manifest.step() + " but the directory is " + dir);
         }
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        for (CheckpointManifest.FileEntry f : manifest.files()) {
-            files.put(f.name(), readVerified(dir, f));
-        }
-        Map<String, INDArray> model = new LinkedHashMap<>();
-        Map<String, INDArray> optimizer = new LinkedHashMap<>();
+        Map<String, CheckpointManifest.FileEntry> files = new LinkedHashMap<>();
+        for (CheckpointManifest.FileEntry f : manifest.files()) files.put(f.name(), f);
+        Map<String, List<TensorEntry>> tensorsByFile = new LinkedHashMap<>();
         for (TensorEntry t : manifest.tensors()) {
-            INDArray tensor = readTensor(dir, t, files.get(t.file()));
-            (CheckpointContent.OPTIMIZER_GROUP.equals(t.group()) ? optimizer : model).put(t.name(), tensor);
+            checkRange(dir, t, files.get(t.file()));
+            tensorsByFile.computeIfAbsent(t.file(), k -> new ArrayList<>()).add(t);
+        }
+        for (CheckpointManifest.FileEntry f : manifest.files()) {
+            verify(dir, f, tensorsByFile.getOrDefault(f.name(), List.of()));
+        }
+        List<TensorEntry> model = new ArrayList<>();
+        List<TensorEntry> optimizer = new ArrayList<>();
+        for (TensorEntry t : manifest.tensors()) {
+            (CheckpointContent.OPTIMIZER_GROUP.equals(t.group()) ? optimizer : model).add(t);
         }
         return new CheckpointContent(manifest.step(), manifest.config(), manifest.dataParallel(),
-                manifest.tensorParallel(), manifest.state(), model, optimizer);
+                manifest.tensorParallel(), manifest.state(), new ShardTensors(storage, dir, model),
+                new ShardTensors(storage, dir, optimizer));
     }
 
     /** Reads only the manifest of {@code step-N} (no tensor data), e.g. to inspect its config. */
@@ -140,7 +153,25 @@ public final class CheckpointCatalog {
         }
     }
 
-    private byte[] readVerified(String dir, CheckpointManifest.FileEntry f) throws IOException {
+    /** Checks that {@code t}'s dtype, shape and byte range agree with each other and with its file. */
+    private void checkRange(String dir, TensorEntry t, CheckpointManifest.FileEntry file) throws CorruptCheckpointException {
+        String where = "tensor " + t.name() + " in " + storage.describe(dir + "/" + t.file());
+        if (file == null) {
+            throw new CorruptCheckpointException(where + ": the manifest lists no such file");
+        }
+        int elementBytes = TensorCodec.elementBytes(t.dtype());
+        if (elementBytes < 0 || t.bytes() != t.elements() * elementBytes || t.bytes() > Integer.MAX_VALUE
+                || t.offset() < 0 || t.offset() + t.bytes() > file.bytes()) {
+            throw new CorruptCheckpointException(where + ": dtype/shape/byte range do not agree with the file");
+        }
+    }
+
+    /**
+     * Checks a shard file's presence, length and CRC32C, and the CRC32C of every tensor in it, in
+     * one pass over the file a block at a time: a shard larger than memory (offloaded optimizer
+     * state) is verified without being held.
+     */
+    private void verify(String dir, CheckpointManifest.FileEntry f, List<TensorEntry> tensors) throws IOException {
         String path = dir + "/" + f.name();
         if (!storage.exists(path)) {
             throw new CorruptCheckpointException("shard file " + storage.describe(path) + " is missing");
@@ -150,35 +181,24 @@ public final class CheckpointCatalog {
             throw new CorruptCheckpointException("shard file " + storage.describe(path) + " has " + length
                     + " bytes but the manifest records " + f.bytes() + " (truncated or overwritten)");
         }
-        byte[] bytes;
-        try (InputStream in = storage.open(path)) {
-            bytes = in.readAllBytes();
-        }
+        TensorChecksums perTensor = new TensorChecksums(tensors);
         CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        if (crc.getValue() != f.crc32c()) {
+        byte[] block = new byte[VERIFY_BLOCK];
+        long at = 0;
+        try (InputStream in = storage.open(path)) {
+            for (int n; (n = in.read(block)) > 0; at += n) {
+                crc.update(block, 0, n);
+                perTensor.update(block, n, at);
+            }
+        }
+        if (at != f.bytes() || crc.getValue() != f.crc32c()) {
             throw new CorruptCheckpointException("shard file " + storage.describe(path) + " fails its CRC32C check"
                     + " (stored " + Long.toHexString(f.crc32c()) + ", computed " + Long.toHexString(crc.getValue()) + ")");
         }
-        return bytes;
-    }
-
-    private INDArray readTensor(String dir, TensorEntry t, byte[] file) throws CorruptCheckpointException {
-        String where = "tensor " + t.name() + " in " + storage.describe(dir + "/" + t.file());
-        if (file == null) {
-            throw new CorruptCheckpointException(where + ": the manifest lists no such file");
+        TensorEntry bad = perTensor.firstMismatch();
+        if (bad != null) {
+            throw new CorruptCheckpointException("tensor " + bad.name() + " in " + storage.describe(path)
+                    + " fails its CRC32C check");
         }
-        int elementBytes = TensorCodec.elementBytes(t.dtype());
-        if (elementBytes < 0 || t.bytes() != t.elements() * elementBytes
-                || t.offset() < 0 || t.offset() + t.bytes() > file.length) {
-            throw new CorruptCheckpointException(where + ": dtype/shape/byte range do not agree with the file");
-        }
-        byte[] bytes = java.util.Arrays.copyOfRange(file, (int) t.offset(), (int) (t.offset() + t.bytes()));
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        if (crc.getValue() != t.crc32c()) {
-            throw new CorruptCheckpointException(where + " fails its CRC32C check");
-        }
-        return TensorCodec.fromBytes(bytes, t.dtype(), t.shape());
     }
 }

@@ -2,7 +2,8 @@ package io.spindle.parallel.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,8 +11,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -64,8 +66,9 @@ public final class CheckpointWriter {
     private void writeComplete(CheckpointContent content, String tmpDir, String finalDir) throws IOException {
         List<CheckpointManifest.FileEntry> files = new ArrayList<>();
         List<TensorEntry> tensors = new ArrayList<>();
-        writeShard(tmpDir, "model-00000.bin", CheckpointContent.MODEL_GROUP, content.model(), files, tensors);
-        writeShard(tmpDir, "optimizer-00000.bin", CheckpointContent.OPTIMIZER_GROUP, content.optimizer(), files, tensors);
+        writeShard(tmpDir, "model-00000.bin", CheckpointContent.MODEL_GROUP, content.modelTensors(), files, tensors);
+        writeShard(tmpDir, "optimizer-00000.bin", CheckpointContent.OPTIMIZER_GROUP, content.optimizerTensors(), files,
+                tensors);
         CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION,
                 content.step(), Instant.now().toString(), gitRevision, content.config(), content.dataParallel(),
                 content.tensorParallel(), content.state(), files, tensors);
@@ -79,23 +82,45 @@ public final class CheckpointWriter {
         storage.rename(tmpDir, finalDir);
     }
 
-    private void writeShard(String dir, String fileName, String group, Map<String, INDArray> tensorsByName,
+    /**
+     * Writes the group's tensors one after the other as {@code source} produces them: only the
+     * tensor being written is held (and its bytes), whatever the size of the group. Each must be
+     * what {@link TensorSource#specs} announced, and every announced tensor must come.
+     */
+    private void writeShard(String dir, String fileName, String group, TensorSource source,
                             List<CheckpointManifest.FileEntry> files, List<TensorEntry> tensors) throws IOException {
+        List<TensorSpec> specs = source.specs();
+        Set<String> names = new HashSet<>();
+        for (TensorSpec s : specs) {
+            TensorCodec.dtypeName(s.dtype());
+            if (!names.add(s.name())) throw new IllegalArgumentException(group + " tensor " + s.name() + " is listed twice");
+        }
         CRC32C fileCrc = new CRC32C();
-        long offset = 0;
+        long[] offset = {0};
+        int first = tensors.size();
         try (OutputStream out = storage.create(dir + "/" + fileName)) {
-            for (Map.Entry<String, INDArray> e : tensorsByName.entrySet()) {
-                byte[] bytes = TensorCodec.toBytes(e.getValue());
+            source.produce((spec, tensor) -> {
+                int i = tensors.size() - first;
+                if (i >= specs.size() || !specs.get(i).equals(spec)) {
+                    throw new IllegalStateException(group + " tensor " + spec + " was produced where "
+                            + (i < specs.size() ? specs.get(i) : "no tensor") + " was announced");
+                }
+                spec.requireMatches(tensor);
+                byte[] bytes = TensorCodec.toBytes(tensor);
                 CRC32C crc = new CRC32C();
                 crc.update(bytes);
                 fileCrc.update(bytes);
                 out.write(bytes);
-                tensors.add(new TensorEntry(e.getKey(), group, e.getValue().shape(), TensorCodec.dtypeName(e.getValue()), fileName,
-                        offset, bytes.length, crc.getValue()));
-                offset += bytes.length;
-            }
+                tensors.add(new TensorEntry(spec.name(), group, spec.shape(), TensorCodec.dtypeName(spec.dtype()),
+                        fileName, offset[0], bytes.length, crc.getValue()));
+                offset[0] += bytes.length;
+            });
         }
-        files.add(new CheckpointManifest.FileEntry(fileName, offset, fileCrc.getValue()));
+        if (tensors.size() - first != specs.size()) {
+            throw new IllegalStateException(group + " tensors: " + specs.size() + " announced, "
+                    + (tensors.size() - first) + " produced");
+        }
+        files.add(new CheckpointManifest.FileEntry(fileName, offset[0], fileCrc.getValue()));
     }
 
     private void prune() throws IOException {

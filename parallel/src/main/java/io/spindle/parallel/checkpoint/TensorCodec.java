@@ -22,12 +22,26 @@ final class TensorCodec {
     private TensorCodec() {}
 
     static String dtypeName(INDArray tensor) {
-        return switch (tensor.dataType()) {
+        return dtypeName(tensor.dataType());
+    }
+
+    static String dtypeName(DataType type) {
+        return switch (type) {
             case FLOAT -> FLOAT32;
             case LONG -> INT64;
             case BYTE -> INT8;
             default -> throw new IllegalArgumentException("checkpoints store float32, int64 and int8 tensors, got "
-                    + tensor.dataType());
+                    + type);
+        };
+    }
+
+    /** The ND4J type of a checkpoint dtype name; null when there is none. */
+    static DataType dataType(String dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> DataType.FLOAT;
+            case INT64 -> DataType.LONG;
+            case INT8 -> DataType.BYTE;
+            default -> null;
         };
     }
 

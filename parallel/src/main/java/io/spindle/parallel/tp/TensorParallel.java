@@ -3,7 +3,9 @@ package io.spindle.parallel.tp;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.core.ShardLayout;
+import io.spindle.optim.Optimizer;
 import io.spindle.optim.clip.GradientClipping;
+import io.spindle.optim.state.TensorSource;
 import io.spindle.parallel.comm.Communicator;
 import io.spindle.parallel.comm.InProcessGroup;
 import io.spindle.parallel.comm.ReduceOp;
@@ -84,14 +86,26 @@ public final class TensorParallel implements AutoCloseable {
         return LogicalTensors.model(params, group);
     }
 
-    /** Optimizer state ({@code Optimizer.state()}) at logical shapes (a collective, like {@link #logicalParameters}). */
-    public Map<String, INDArray> logicalOptimizerState(Map<String, INDArray> local, ParameterSet params) {
-        return group.size() == 1 ? local : LogicalTensors.optimizerState(local, params, group);
+    /**
+     * The optimizer's state at logical shapes for a checkpoint (a collective). Without tensor
+     * parallelism it is {@link Optimizer#stateSource}, read a tensor at a time as the writer reaches
+     * it (offloaded state is never gathered in memory); with it, the slices are gathered in memory.
+     */
+    public TensorSource logicalOptimizerState(Optimizer optimizer, ParameterSet params) {
+        if (group.size() == 1) return optimizer.stateSource();
+        return TensorSource.of(LogicalTensors.optimizerState(optimizer.state(), params, group));
     }
 
-    /** This rank's slices of optimizer state stored at logical shapes, for {@code Optimizer.loadState}. */
-    public Map<String, INDArray> localOptimizerState(Map<String, INDArray> logical, ParameterSet params) {
-        return group.size() == 1 ? logical : LogicalTensors.localOptimizerState(logical, params);
+    /**
+     * Loads optimizer state stored at logical shapes into {@code optimizer}: a tensor at a time
+     * without tensor parallelism; with it, this rank's slices are cut from the tensors in memory.
+     */
+    public void loadOptimizerState(Optimizer optimizer, TensorSource logical, ParameterSet params) {
+        if (group.size() == 1) {
+            optimizer.loadState(logical);
+        } else {
+            optimizer.loadState(LogicalTensors.localOptimizerState(logical.toMap(), params));
+        }
     }
 
     @Override

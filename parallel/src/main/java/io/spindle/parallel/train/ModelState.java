@@ -2,10 +2,15 @@ package io.spindle.parallel.train;
 
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import io.spindle.parallel.tp.LogicalTensors;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -23,9 +28,20 @@ public final class ModelState {
      * says which parameter differs.
      */
     public static void load(ParameterSet parameters, Map<String, INDArray> tensors) {
-        TreeSet<String> unused = new TreeSet<>(tensors.keySet());
+        load(parameters, TensorSource.of(tensors));
+    }
+
+    /**
+     * As above, one tensor at a time as {@code tensors} produces them (a checkpoint's shard file),
+     * so loading never holds a second copy of the model. Names and shapes are checked first, before
+     * any parameter changes.
+     */
+    public static void load(ParameterSet parameters, TensorSource tensors) {
+        Map<String, TensorSpec> specs = new LinkedHashMap<>();
+        for (TensorSpec t : tensors.specs()) specs.put(t.name(), t);
+        TreeSet<String> unused = new TreeSet<>(specs.keySet());
         for (Parameter p : parameters.parameters()) {
-            INDArray saved = tensors.get(p.name());
+            TensorSpec saved = specs.get(p.name());
             if (saved == null) {
                 throw new IncompatibleCheckpointException("the checkpoint has no tensor " + p.name()
                         + ": it was written for a different model config");
@@ -35,12 +51,19 @@ public final class ModelState {
                         + Arrays.toString(p.logicalShape()) + " in this model but " + Arrays.toString(saved.shape())
                         + " in the checkpoint: it was written for a different model config");
             }
-            p.value().assign(p.slice().isWhole() ? saved : LogicalTensors.slice(saved, p.slice()));
             unused.remove(p.name());
         }
         if (!unused.isEmpty()) {
             throw new IncompatibleCheckpointException("the checkpoint has tensors this model does not: " + unused
                     + "; it was written for a different model config");
+        }
+        try {
+            tensors.produce((spec, saved) -> {
+                Parameter p = parameters.get(spec.name());
+                p.value().assign(p.slice().isWhole() ? saved : LogicalTensors.slice(saved, p.slice()));
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the model's tensors from the checkpoint: " + e.getMessage(), e);
         }
     }
 

@@ -7,6 +7,7 @@ import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.schedule.LearningRateSchedule;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.state.TensorSource;
 import io.spindle.parallel.checkpoint.CheckpointContent;
 import io.spindle.parallel.checkpoint.CheckpointWriter;
 import io.spindle.parallel.dp.DataParallel;
@@ -213,7 +214,8 @@ public final class RankTrainer {
         // with TP the first replica's ranks gather together, whether or not anyone writes
         if (!firstReplica || (checkpoints.isEmpty() && tensorParallel.size() == 1)) return;
         Map<String, INDArray> params = tensorParallel.logicalParameters(model.parameters());
-        Map<String, INDArray> optimizerState = tensorParallel.logicalOptimizerState(optimizer.state(), model.parameters());
+        // without TP a source: offloaded state goes from its file to the shard a tensor at a time
+        TensorSource optimizerState = tensorParallel.logicalOptimizerState(optimizer, model.parameters());
         if (checkpoints.isEmpty()) return;
         SamplerPosition position = sampler.position();
         Map<String, String> state = new LinkedHashMap<>();
@@ -222,7 +224,7 @@ public final class RankTrainer {
         state.put(STATE_SKIPPED, Long.toString(skipped));
         state.put("train.seed", Long.toString(config.seed()));
         CheckpointContent content = new CheckpointContent(step, identity.resolvedConfig(), identity.dataParallel(),
-                identity.tensorParallel(), state, params, optimizerState);
+                identity.tensorParallel(), state, TensorSource.of(params), optimizerState);
         try {
             checkpoints.get().write(content);
         } catch (IOException e) {
@@ -236,8 +238,8 @@ public final class RankTrainer {
     }
 
     private long restore(CheckpointContent content) {
-        ModelState.load(model.parameters(), content.model());
-        optimizer.loadState(tensorParallel.localOptimizerState(content.optimizer(), model.parameters()));
+        ModelState.load(model.parameters(), content.modelTensors());
+        tensorParallel.loadOptimizerState(optimizer, content.optimizerTensors(), model.parameters());
         sampler.seek(new SamplerPosition(Long.parseLong(content.state().get(STATE_EPOCH)),
                 Long.parseLong(content.state().get(STATE_WINDOW))));
         skipped = Long.parseLong(content.state().getOrDefault(STATE_SKIPPED, "0"));

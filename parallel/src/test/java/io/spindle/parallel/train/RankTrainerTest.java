@@ -48,7 +48,7 @@ public class RankTrainerTest {
         return t;
     }
 
-    private static TrainingConfig config(int steps, int checkpointEvery, NonFinitePolicy policy, double lr) {
+    static TrainingConfig config(int steps, int checkpointEvery, NonFinitePolicy policy, double lr) {
         return new TrainingConfig(steps, 4, 16, lr, lr / 10, 2, 0.1, 0.9, 0.95, 1e-8, 1.0, 4, 2, checkpointEvery, 5,
                 1, 11, policy);
     }
@@ -58,8 +58,8 @@ public class RankTrainerTest {
         return trainer(cfg, model, writer, rows, new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay()));
     }
 
-    private static RankTrainer trainer(TrainingConfig cfg, TransformerLM model, Optional<CheckpointWriter> writer,
-                                       List<Map<String, Object>> rows, Optimizer optimizer) {
+    static RankTrainer trainer(TrainingConfig cfg, TransformerLM model, Optional<CheckpointWriter> writer,
+                               List<Map<String, Object>> rows, Optimizer optimizer) {
         BatchSampler sampler = new BatchSampler(tokens(4000, 1), cfg.seq(), cfg.batch(), cfg.seed(), 0, 1);
         ValidationBatches val = new ValidationBatches(tokens(800, 2), cfg.seq(), cfg.batch(), cfg.evalBatches());
         return new RankTrainer(cfg, model, optimizer,
@@ -67,7 +67,7 @@ public class RankTrainerTest {
                 rows::add, new RunIdentity("model.flavor = test", 1, 1), cfg.batch(), DataParallel.single());
     }
 
-    private static List<Map<String, Object>> stepRows(List<Map<String, Object>> rows, long after) {
+    static List<Map<String, Object>> stepRows(List<Map<String, Object>> rows, long after) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map<String, Object> r : rows) {
             if (!r.containsKey("event") && ((Number) r.get("step")).longValue() > after) {

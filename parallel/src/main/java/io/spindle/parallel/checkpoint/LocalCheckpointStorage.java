@@ -11,7 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Checkpoint storage on a local directory, for tests that run without Hadoop. */
+/** Checkpoint storage on a local directory: for tests and benchmarks that run without Hadoop. */
 public final class LocalCheckpointStorage implements CheckpointStorage {
     private final Path root;
 
