@@ -33,7 +33,8 @@ done
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
 bench_jar $BUILD
 say "uptime before: $(uptime)"
-java -Xmx2g -cp "$BENCH_CP" io.spindle.bench.FuyouBench "$DIR" small "$BUDGET" "$STEPS" "$PROBE"
+# the Vector API module for COAT's SIMD codec, as bin/spindle runs it
+java -Xmx2g --add-modules=jdk.incubator.vector -cp "$BENCH_CP" io.spindle.bench.FuyouBench "$DIR" small "$BUDGET" "$STEPS" "$PROBE"
 say "uptime between: $(uptime)"
 java -Xmx1g -cp "$BENCH_CP" io.spindle.bench.FuyouMemoryCheck "$DIR" 48m 4
 say "uptime after: $(uptime)"

@@ -64,6 +64,16 @@ public final class CoatQuantizer {
         this.codec = codec;
     }
 
+    /** Whether this JVM quantizes with the SIMD codec (started with {@code --add-modules=jdk.incubator.vector}). */
+    public static boolean simdCodec() {
+        return !(GroupCodec.best() instanceof ScalarGroupCodec);
+    }
+
+    /** The codec this JVM quantizes with, for reports: "scalar codec" or "SIMD codec, 16 floats per vector". */
+    public static String codecDescription() {
+        return GroupCodec.best().describe();
+    }
+
     public int groupSize() {
         return groupSize;
     }

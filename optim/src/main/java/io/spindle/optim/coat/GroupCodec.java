@@ -26,6 +26,9 @@ abstract class GroupCodec {
      */
     abstract int magnitudeRange(float[] src, int from, int len, int[] range);
 
+    /** What this codec is, for reports ({@code spindle doctor}). */
+    abstract String describe();
+
     /** Folds {@code src[from .. to)} into a running max {@code hi} and min {@code lo} of magnitude bits, stores and returns as {@link #magnitudeRange}. */
     static int finishRange(float[] src, int from, int to, int hi, int lo, int[] range) {
         // int max and min on the float bits cost about half of Math.max/min on floats

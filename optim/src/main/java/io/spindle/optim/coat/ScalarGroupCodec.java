@@ -3,6 +3,11 @@ package io.spindle.optim.coat;
 /** {@link GroupCodec} in plain Java: the definition {@link VectorGroupCodec} reproduces. */
 final class ScalarGroupCodec extends GroupCodec {
     @Override
+    String describe() {
+        return "scalar codec";
+    }
+
+    @Override
     int magnitudeRange(float[] src, int from, int len, int[] range) {
         return finishRange(src, from, from + len, 0, Integer.MAX_VALUE, range);
     }

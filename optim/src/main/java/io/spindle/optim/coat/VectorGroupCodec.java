@@ -58,6 +58,11 @@ final class VectorGroupCodec extends GroupCodec {
     }
 
     @Override
+    String describe() {
+        return "SIMD codec, " + LANES + " floats per vector";
+    }
+
+    @Override
     int magnitudeRange(float[] src, int from, int len, int[] range) {
         int i = 0;
         int hi = 0;

@@ -43,6 +43,8 @@ class DoctorTest {
         String table = out.toString();
         assertTrue(table.contains("executor driver"), "the checks also ran as a Spark task: " + table);
         assertTrue(table.contains("nd4j") && table.contains("0 failed"), table);
+        assertTrue(table.matches("(?s).*driver +coat +OK +SIMD codec, \\d+ floats per vector.*"),
+                "test JVMs run with the Vector API module, so COAT's SIMD codec is reported: " + table);
         try (var files = Files.list(dir)) {
             assertEquals(0, files.count(), "the write probes are deleted");
         } catch (java.io.IOException e) {
