@@ -3,14 +3,21 @@ package io.spindle.parallel.tp;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.core.TensorSlice;
+import io.spindle.optim.state.TensorSource;
+import io.spindle.optim.state.TensorSpec;
 import io.spindle.parallel.comm.Communicator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Moves tensors between a TP rank's slices and their logical (whole) form, which is what
@@ -18,6 +25,8 @@ import java.util.Map;
  * checkpoint written with TP=2 holds the same tensors as one written with TP=1 and loads with any
  * TP size. Optimizer state tensors named {@code <param>/<slot>} with their parameter's held shape
  * are sliced like that parameter; anything else (the step counter) is the same on every rank.
+ * Optimizer state moves a tensor at a time ({@link TensorSource}), so a checkpoint of offloaded
+ * state never holds more than one logical tensor.
  */
 public final class LogicalTensors {
     private LogicalTensors() {}
@@ -40,39 +49,61 @@ public final class LogicalTensors {
         return out;
     }
 
-    /** Optimizer state at logical shapes; all ranks of {@code group} must call this together. */
-    static Map<String, INDArray> optimizerState(Map<String, INDArray> local, ParameterSet params, Communicator group) {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : local.entrySet()) {
-            Parameter p = slicedOwner(e.getKey(), e.getValue(), params, true);
-            out.put(e.getKey(), p == null ? e.getValue() : gather(e.getValue(), p.slice(), p.logicalShape(), group));
-        }
-        return out;
+    /**
+     * Optimizer state at logical shapes, a tensor at a time: each sliced tensor is all-gathered when
+     * it is produced, so a rank holds one logical tensor at a time (offloaded state stays in its
+     * files). A collective: every rank of {@code group} must produce it, the same tensors in the
+     * same order (the checkpoint's writer on one rank, {@code produce} of everything on the others).
+     */
+    static TensorSource optimizerState(TensorSource local, ParameterSet params, Communicator group) {
+        return new MappedSource(local, spec -> {
+            Parameter p = slicedOwner(spec, params, true);
+            return p == null ? spec : new TensorSpec(spec.name(), spec.dtype(), p.logicalShape());
+        }, (spec, tensor) -> {
+            Parameter p = slicedOwner(spec, params, true);
+            return p == null ? tensor : gather(tensor, p.slice(), p.logicalShape(), group);
+        });
     }
 
-    /** This rank's slices of optimizer state stored at logical shapes (the inverse of {@link #optimizerState}). */
-    static Map<String, INDArray> localOptimizerState(Map<String, INDArray> logical, ParameterSet params) {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : logical.entrySet()) {
-            Parameter p = slicedOwner(e.getKey(), e.getValue(), params, false);
-            out.put(e.getKey(), p == null ? e.getValue() : slice(e.getValue(), p.slice()));
-        }
-        return out;
+    /** This rank's slices of optimizer state stored at logical shapes (the inverse of {@link #optimizerState}), a tensor at a time. */
+    static TensorSource localOptimizerState(TensorSource logical, ParameterSet params) {
+        return new MappedSource(logical, spec -> {
+            Parameter p = slicedOwner(spec, params, false);
+            return p == null ? spec : new TensorSpec(spec.name(), spec.dtype(), p.shape());
+        }, (spec, tensor) -> {
+            Parameter p = slicedOwner(spec, params, false);
+            return p == null ? tensor : slice(tensor, p.slice());
+        });
     }
 
     /** The sliced parameter a state tensor {@code <param>/<slot>} belongs to, or null when it is not sliced. */
-    private static Parameter slicedOwner(String key, INDArray tensor, ParameterSet params, boolean held) {
+    private static Parameter slicedOwner(TensorSpec spec, ParameterSet params, boolean held) {
+        String key = spec.name();
         int slash = key.lastIndexOf('/');
         if (slash < 0 || !params.contains(key.substring(0, slash))) return null;
         Parameter p = params.get(key.substring(0, slash));
-        if (p.slice().isWhole() || tensor.dataType() != DataType.FLOAT) return null;
+        if (p.slice().isWhole() || spec.dtype() != DataType.FLOAT) return null;
         long[] expected = held ? p.shape() : p.logicalShape();
-        if (!Arrays.equals(tensor.shape(), expected)) {
-            throw new IllegalArgumentException("optimizer state " + key + " has shape " + Arrays.toString(tensor.shape())
+        if (!Arrays.equals(spec.shape(), expected)) {
+            throw new IllegalArgumentException("optimizer state " + key + " has shape " + Arrays.toString(spec.shape())
                     + " but its parameter's " + (held ? "slice" : "logical shape") + " is " + Arrays.toString(expected)
                     + "; only optimizers whose state has the parameter's shape (AdamW) run under tensor parallelism");
         }
         return p;
+    }
+
+    /** A source whose tensors are another's, each reshaped by {@code specs} and mapped by {@code values} as it is produced. */
+    private record MappedSource(TensorSource inner, UnaryOperator<TensorSpec> spec,
+                                BiFunction<TensorSpec, INDArray, INDArray> value) implements TensorSource {
+        @Override
+        public List<TensorSpec> specs() {
+            return inner.specs().stream().map(spec).toList();
+        }
+
+        @Override
+        public void produce(Predicate<String> wanted, Sink sink) throws IOException {
+            inner.produce(wanted, (s, tensor) -> sink.accept(spec.apply(s), value.apply(s, tensor)));
+        }
     }
 
     /** All-gathers every rank's slice and places each at its position in the logical tensor. */

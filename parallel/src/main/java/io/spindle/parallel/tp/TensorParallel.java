@@ -87,25 +87,22 @@ public final class TensorParallel implements AutoCloseable {
     }
 
     /**
-     * The optimizer's state at logical shapes for a checkpoint (a collective). Without tensor
-     * parallelism it is {@link Optimizer#stateSource}, read a tensor at a time as the writer reaches
-     * it (offloaded state is never gathered in memory); with it, the slices are gathered in memory.
+     * The optimizer's state at logical shapes for a checkpoint, read a tensor at a time as the
+     * writer reaches it (offloaded state is never gathered in memory). With tensor parallelism each
+     * sliced tensor is all-gathered when produced: every rank of the group must produce the source,
+     * the writer's rank by writing it, the others by {@link TensorSource#produce} of everything.
      */
     public TensorSource logicalOptimizerState(Optimizer optimizer, ParameterSet params) {
         if (group.size() == 1) return optimizer.stateSource();
-        return TensorSource.of(LogicalTensors.optimizerState(optimizer.state(), params, group));
+        return LogicalTensors.optimizerState(optimizer.stateSource(), params, group);
     }
 
     /**
-     * Loads optimizer state stored at logical shapes into {@code optimizer}: a tensor at a time
-     * without tensor parallelism; with it, this rank's slices are cut from the tensors in memory.
+     * Loads optimizer state stored at logical shapes into {@code optimizer} a tensor at a time; with
+     * tensor parallelism this rank's slice is cut from each tensor as it is read.
      */
     public void loadOptimizerState(Optimizer optimizer, TensorSource logical, ParameterSet params) {
-        if (group.size() == 1) {
-            optimizer.loadState(logical);
-        } else {
-            optimizer.loadState(LogicalTensors.localOptimizerState(logical.toMap(), params));
-        }
+        optimizer.loadState(group.size() == 1 ? logical : LogicalTensors.localOptimizerState(logical, params));
     }
 
     @Override

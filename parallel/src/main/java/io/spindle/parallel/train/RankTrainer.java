@@ -214,9 +214,18 @@ public final class RankTrainer {
         // with TP the first replica's ranks gather together, whether or not anyone writes
         if (!firstReplica || (checkpoints.isEmpty() && tensorParallel.size() == 1)) return;
         Map<String, INDArray> params = tensorParallel.logicalParameters(model.parameters());
-        // without TP a source: offloaded state goes from its file to the shard a tensor at a time
+        // a source: offloaded state goes from its file to the shard a tensor at a time; with TP each
+        // tensor is gathered as it is produced, so the ranks that do not write produce it too
         TensorSource optimizerState = tensorParallel.logicalOptimizerState(optimizer, model.parameters());
-        if (checkpoints.isEmpty()) return;
+        if (checkpoints.isEmpty()) {
+            try {
+                optimizerState.produce((spec, tensor) -> { });
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read the optimizer state for the checkpoint of step " + step
+                        + ": " + e.getMessage(), e);
+            }
+            return;
+        }
         SamplerPosition position = sampler.position();
         Map<String, String> state = new LinkedHashMap<>();
         state.put(STATE_EPOCH, Long.toString(position.epoch()));

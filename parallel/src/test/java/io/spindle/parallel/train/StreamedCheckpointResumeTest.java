@@ -45,7 +45,7 @@ class StreamedCheckpointResumeTest {
 
     private Optimizer offloadedRouter(StateFormat format) {
         try (OffloadWindow window = OffloadWindow.open(OffloadConfig.of(340L << 10, dir.resolve("offload").toString()))) {
-            return new StreamOnly(router(format.offloadedThrough(window)));
+            return new StreamOnlyOptimizer(router(format.offloadedThrough(window)));
         }
     }
 
@@ -89,61 +89,4 @@ class StreamedCheckpointResumeTest {
         }
     }
 
-    /** An optimizer whose state can only be streamed: gathering it in memory fails the test. */
-    private record StreamOnly(Optimizer inner) implements Optimizer {
-        @Override
-        public void step(List<ParamSlot> params, double lr) {
-            inner.step(params, lr);
-        }
-
-        @Override
-        public void step(List<ParamSlot> params, double lr, long runStep) {
-            inner.step(params, lr, runStep);
-        }
-
-        @Override
-        public long stepCount() {
-            return inner.stepCount();
-        }
-
-        @Override
-        public Map<String, INDArray> state() {
-            throw new AssertionError("the checkpoint gathered the optimizer state in memory");
-        }
-
-        @Override
-        public void loadState(Map<String, INDArray> state) {
-            throw new AssertionError("the resume gathered the optimizer state in memory");
-        }
-
-        @Override
-        public TensorSource stateSource() {
-            return inner.stateSource();
-        }
-
-        @Override
-        public void loadState(TensorSource state) {
-            inner.loadState(state);
-        }
-
-        @Override
-        public Map<String, INDArray> stateValues() {
-            return inner.stateValues();
-        }
-
-        @Override
-        public long stateBytes() {
-            return inner.stateBytes();
-        }
-
-        @Override
-        public void prefetch() {
-            inner.prefetch();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
-        }
-    }
 }
