@@ -1,10 +1,9 @@
 package io.spindle.bench;
 
+import io.spindle.optim.ForwardingOptimizer;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
-import io.spindle.optim.state.TensorSource;
 import io.spindle.parallel.comm.TimingCommunicator;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -21,8 +20,7 @@ import java.util.Map;
  * <p>Prints one line per step: {@code STEP index wallNanos op=calls,nanos,bytes ...} with an entry
  * for each kind of collective the step called.
  */
-final class StepClock implements Optimizer {
-    private final Optimizer inner;
+final class StepClock extends ForwardingOptimizer {
     private final TimingCommunicator comm;
     private final PrintStream out;
     private long index;
@@ -31,7 +29,7 @@ final class StepClock implements Optimizer {
 
     /** @param comm the TP group's communicator, as the trainer's {@code TensorParallel} uses it */
     StepClock(Optimizer inner, TimingCommunicator comm, PrintStream out) {
-        this.inner = inner;
+        super(inner);
         this.comm = comm;
         this.out = out;
     }
@@ -40,13 +38,29 @@ final class StepClock implements Optimizer {
     public void prefetch() {
         before = comm.totals();
         start = System.nanoTime();
-        inner.prefetch();
+        super.prefetch();
     }
 
     @Override
     public void step(List<ParamSlot> params, double lr) {
+        requireStarted();
+        super.step(params, lr);
+        report();
+    }
+
+    @Override
+    public void step(List<ParamSlot> params, double lr, long runStep) {
+        // forwarded as the 3-argument call: group schedules read the run step
+        requireStarted();
+        super.step(params, lr, runStep);
+        report();
+    }
+
+    private void requireStarted() {
         if (before == null) throw new IllegalStateException("step() without prefetch(): the trainer no longer marks a step's start");
-        inner.step(params, lr);
+    }
+
+    private void report() {
         long wall = System.nanoTime() - start;
         StringBuilder line = new StringBuilder("STEP ").append(index++).append(' ').append(wall);
         for (Map.Entry<String, TimingCommunicator.Totals> e : comm.totals().entrySet()) {
@@ -56,45 +70,5 @@ final class StepClock implements Optimizer {
         }
         out.println(line);
         before = null;
-    }
-
-    @Override
-    public long stepCount() {
-        return inner.stepCount();
-    }
-
-    @Override
-    public Map<String, INDArray> state() {
-        return inner.state();
-    }
-
-    @Override
-    public void loadState(Map<String, INDArray> state) {
-        inner.loadState(state);
-    }
-
-    @Override
-    public TensorSource stateSource() {
-        return inner.stateSource();
-    }
-
-    @Override
-    public void loadState(TensorSource state) {
-        inner.loadState(state);
-    }
-
-    @Override
-    public Map<String, INDArray> stateValues() {
-        return inner.stateValues();
-    }
-
-    @Override
-    public long stateBytes() {
-        return inner.stateBytes();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

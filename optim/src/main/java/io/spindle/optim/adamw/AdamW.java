@@ -1,20 +1,18 @@
 package io.spindle.optim.adamw;
 
 import io.spindle.optim.ContiguousFloats;
-import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.StoredStateOptimizer;
 import io.spindle.optim.state.BufferSlotChunks;
 import io.spindle.optim.state.ChunkedUpdate;
 import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.state.StateStore;
-import io.spindle.optim.state.TensorSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,7 +25,7 @@ import java.util.Set;
  * norm gains, biases, vectors, MASA atoms and coefficients alone: pulling a norm gain or a bias
  * towards zero changes what the layer computes rather than regularizing its weights.
  */
-public final class AdamW implements Optimizer {
+public final class AdamW extends StoredStateOptimizer {
     /** Roles that get weight decay unless the caller says otherwise. */
     public static final Set<String> DEFAULT_DECAYED_ROLES =
             Set.of(ParamSlot.MATRIX, ParamSlot.EMBEDDING, ParamSlot.HEAD);
@@ -40,7 +38,6 @@ public final class AdamW implements Optimizer {
     private final double eps;
     private final double weightDecay;
     private final Set<String> decayedRoles;
-    private final StateStore state;
 
     /** AdamW decaying {@link #DEFAULT_DECAYED_ROLES}. */
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
@@ -55,8 +52,7 @@ public final class AdamW implements Optimizer {
     /** AdamW whose moments are stored in {@code format} (dense float32 or COAT FP8). */
     public AdamW(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles,
                  StateFormat format) {
-        requireHyper(beta1, beta2, eps, weightDecay);
-        this.state = format.create(M, V);
+        super(checked(beta1, beta2, eps, weightDecay, format).create(M, V));
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -78,51 +74,6 @@ public final class AdamW implements Optimizer {
             moments.commit(i);
         }
         state.advance();
-    }
-
-    @Override
-    public void prefetch() {
-        state.prefetch();
-    }
-
-    @Override
-    public void close() {
-        state.close();
-    }
-
-    @Override
-    public long stepCount() {
-        return state.step();
-    }
-
-    @Override
-    public Map<String, INDArray> state() {
-        return state.snapshot();
-    }
-
-    @Override
-    public Map<String, INDArray> stateValues() {
-        return state.values();
-    }
-
-    @Override
-    public long stateBytes() {
-        return state.bytes();
-    }
-
-    @Override
-    public void loadState(Map<String, INDArray> tensors) {
-        state.load(tensors);
-    }
-
-    @Override
-    public TensorSource stateSource() {
-        return state.snapshotSource();
-    }
-
-    @Override
-    public void loadState(TensorSource tensors) {
-        state.load(tensors);
     }
 
     /**
@@ -203,6 +154,12 @@ public final class AdamW implements Optimizer {
             v[i] = vi;
             w[i] = w[i] * c.keep - c.stepSize * mi / ((float) Math.sqrt(vi) * c.invSqrtBc2 + c.eps);
         }
+    }
+
+    /** {@code format}, once the hyperparameters are valid: nothing is allocated for a refused optimizer. */
+    private static StateFormat checked(double beta1, double beta2, double eps, double weightDecay, StateFormat format) {
+        requireHyper(beta1, beta2, eps, weightDecay);
+        return format;
     }
 
     private static void requireHyper(double beta1, double beta2, double eps, double weightDecay) {

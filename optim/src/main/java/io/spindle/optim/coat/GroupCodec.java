@@ -22,15 +22,15 @@ abstract class GroupCodec {
     /**
      * Largest and smallest |x| of {@code src[from .. from+len)} as float bits (sign cleared, so
      * their int order is the float order, NaN above infinity), into {@code range[0]} and
-     * {@code range[1]}; returns the largest.
+     * {@code range[1]}.
      */
-    abstract int magnitudeRange(float[] src, int from, int len, int[] range);
+    abstract void magnitudeRange(float[] src, int from, int len, int[] range);
 
     /** What this codec is, for reports ({@code spindle doctor}). */
     abstract String describe();
 
-    /** Folds {@code src[from .. to)} into a running max {@code hi} and min {@code lo} of magnitude bits, stores and returns as {@link #magnitudeRange}. */
-    static int finishRange(float[] src, int from, int to, int hi, int lo, int[] range) {
+    /** Folds {@code src[from .. to)} into a running max {@code hi} and min {@code lo} of magnitude bits, stores them as {@link #magnitudeRange} does. */
+    static void finishRange(float[] src, int from, int to, int hi, int lo, int[] range) {
         // int max and min on the float bits cost about half of Math.max/min on floats
         for (int i = from; i < to; i++) {
             int magnitude = Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF;
@@ -39,7 +39,6 @@ abstract class GroupCodec {
         }
         range[0] = hi;
         range[1] = lo;
-        return hi;
     }
 
     /**

@@ -8,8 +8,8 @@ final class ScalarGroupCodec extends GroupCodec {
     }
 
     @Override
-    int magnitudeRange(float[] src, int from, int len, int[] range) {
-        return finishRange(src, from, from + len, 0, Integer.MAX_VALUE, range);
+    void magnitudeRange(float[] src, int from, int len, int[] range) {
+        finishRange(src, from, from + len, 0, Integer.MAX_VALUE, range);
     }
 
     @Override

@@ -63,7 +63,7 @@ final class VectorGroupCodec extends GroupCodec {
     }
 
     @Override
-    int magnitudeRange(float[] src, int from, int len, int[] range) {
+    void magnitudeRange(float[] src, int from, int len, int[] range) {
         int i = 0;
         int hi = 0;
         int lo = Integer.MAX_VALUE;
@@ -78,7 +78,7 @@ final class VectorGroupCodec extends GroupCodec {
             hi = high.reduceLanes(VectorOperators.MAX);
             lo = low.reduceLanes(VectorOperators.MIN);
         }
-        return finishRange(src, from + i, from + len, hi, lo, range);
+        finishRange(src, from + i, from + len, hi, lo, range);
     }
 
     @Override

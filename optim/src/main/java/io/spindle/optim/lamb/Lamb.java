@@ -1,18 +1,16 @@
 package io.spindle.optim.lamb;
 
 import io.spindle.optim.ContiguousFloats;
-import io.spindle.optim.Optimizer;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.StoredStateOptimizer;
 import io.spindle.optim.state.ChunkedUpdate;
 import io.spindle.optim.state.SlotChunks;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.optim.state.StateStore;
-import io.spindle.optim.state.TensorSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,7 +24,7 @@ import java.util.Set;
  * </pre>
  * Weight decay applies to the roles in {@code decayedRoles}, as in {@link io.spindle.optim.adamw.AdamW}.
  */
-public final class Lamb implements Optimizer {
+public final class Lamb extends StoredStateOptimizer {
     private static final String M = "m";
     private static final String V = "v";
 
@@ -35,7 +33,6 @@ public final class Lamb implements Optimizer {
     private final double eps;
     private final double weightDecay;
     private final Set<String> decayedRoles;
-    private final StateStore state;
 
     public Lamb(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles) {
         this(beta1, beta2, eps, weightDecay, decayedRoles, StateFormat.DENSE);
@@ -44,21 +41,12 @@ public final class Lamb implements Optimizer {
     /** LAMB whose moments are stored in {@code format} (dense float32 or COAT FP8). */
     public Lamb(double beta1, double beta2, double eps, double weightDecay, Set<String> decayedRoles,
                 StateFormat format) {
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("LAMB beta1=" + beta1 + ", beta2=" + beta2 + " must be in [0, 1)");
-        }
-        if (!(eps > 0 && Double.isFinite(eps))) {
-            throw new IllegalArgumentException("LAMB eps=" + eps + " must be positive and finite");
-        }
-        if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
-            throw new IllegalArgumentException("LAMB weightDecay=" + weightDecay + " must be >= 0 and finite");
-        }
+        super(checked(beta1, beta2, eps, weightDecay, format).create(M, V));
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decayedRoles = ParamSlot.requireRoles(decayedRoles);
-        this.state = format.create(M, V);
     }
 
     @Override
@@ -182,48 +170,17 @@ public final class Lamb implements Optimizer {
         });
     }
 
-    @Override
-    public void prefetch() {
-        state.prefetch();
-    }
-
-    @Override
-    public void close() {
-        state.close();
-    }
-
-    @Override
-    public long stepCount() {
-        return state.step();
-    }
-
-    @Override
-    public Map<String, INDArray> state() {
-        return state.snapshot();
-    }
-
-    @Override
-    public Map<String, INDArray> stateValues() {
-        return state.values();
-    }
-
-    @Override
-    public long stateBytes() {
-        return state.bytes();
-    }
-
-    @Override
-    public void loadState(Map<String, INDArray> tensors) {
-        state.load(tensors);
-    }
-
-    @Override
-    public TensorSource stateSource() {
-        return state.snapshotSource();
-    }
-
-    @Override
-    public void loadState(TensorSource tensors) {
-        state.load(tensors);
+    /** {@code format}, once the hyperparameters are valid: nothing is allocated for a refused optimizer. */
+    private static StateFormat checked(double beta1, double beta2, double eps, double weightDecay, StateFormat format) {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("LAMB beta1=" + beta1 + ", beta2=" + beta2 + " must be in [0, 1)");
+        }
+        if (!(eps > 0 && Double.isFinite(eps))) {
+            throw new IllegalArgumentException("LAMB eps=" + eps + " must be positive and finite");
+        }
+        if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("LAMB weightDecay=" + weightDecay + " must be >= 0 and finite");
+        }
+        return format;
     }
 }

@@ -1,15 +1,13 @@
 package io.spindle.optim.muon;
 
 import io.spindle.optim.state.StateFormat;
-import io.spindle.optim.Optimizer;
+import io.spindle.optim.StoredStateOptimizer;
 import io.spindle.optim.ParamSlot;
 import io.spindle.optim.state.StateStore;
-import io.spindle.optim.state.TensorSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What Muon, NorMuon and AuON share: they only take 2-D weight matrices [out, in], keep a momentum
@@ -17,7 +15,7 @@ import java.util.Map;
  * to a per-family {@link #direction} and apply decoupled weight decay,
  * {@code w = w (1 - lr wd) - lr D}. Subclasses only say how U becomes the direction D.
  */
-public abstract class MatrixMomentumOptimizer implements Optimizer {
+public abstract class MatrixMomentumOptimizer extends StoredStateOptimizer {
     /** The momentum buffer's slot name, as in the reference code and the golden files. */
     public static final String MOMENTUM = "momentum";
 
@@ -25,7 +23,6 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
     private final double momentum;
     private final boolean nesterov;
     private final double weightDecay;
-    private final StateStore state;
 
     /**
      * @param family     the optimizer's name, for error messages
@@ -36,22 +33,28 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
      */
     protected MatrixMomentumOptimizer(String family, double momentum, boolean nesterov, double weightDecay,
                                       String[] extraSlots, boolean[] extraPerRow, StateFormat format) {
+        super(store(family, momentum, weightDecay, extraSlots, extraPerRow, format));
+        this.family = family;
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+    }
+
+    /** The state store ({@code momentum} first, then the extra slots), once the hyperparameters are valid. */
+    private static StateStore store(String family, double momentum, double weightDecay, String[] extraSlots,
+                                    boolean[] extraPerRow, StateFormat format) {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException(family + " momentum=" + momentum + " must be in [0, 1)");
         }
         if (!(weightDecay >= 0 && Double.isFinite(weightDecay))) {
             throw new IllegalArgumentException(family + " weightDecay=" + weightDecay + " must be >= 0 and finite");
         }
-        this.family = family;
-        this.momentum = momentum;
-        this.nesterov = nesterov;
-        this.weightDecay = weightDecay;
         String[] slots = new String[extraSlots.length + 1];
         boolean[] perRow = new boolean[extraSlots.length + 1];
         slots[0] = MOMENTUM;
         System.arraycopy(extraSlots, 0, slots, 1, extraSlots.length);
         System.arraycopy(extraPerRow, 0, perRow, 1, extraPerRow.length);
-        this.state = format.create(slots, perRow);
+        return format.create(slots, perRow);
     }
 
     /**
@@ -103,50 +106,5 @@ public abstract class MatrixMomentumOptimizer implements Optimizer {
                     + p.name() + " has shape " + Arrays.toString(p.shape()) + " (role " + p.role()
                     + "); route it to AdamW");
         }
-    }
-
-    @Override
-    public final void prefetch() {
-        state.prefetch();
-    }
-
-    @Override
-    public final void close() {
-        state.close();
-    }
-
-    @Override
-    public final long stepCount() {
-        return state.step();
-    }
-
-    @Override
-    public final Map<String, INDArray> state() {
-        return state.snapshot();
-    }
-
-    @Override
-    public final Map<String, INDArray> stateValues() {
-        return state.values();
-    }
-
-    @Override
-    public final long stateBytes() {
-        return state.bytes();
-    }
-
-    @Override
-    public final void loadState(Map<String, INDArray> tensors) {
-        state.load(tensors);
-    }
-
-    @Override
-    public final TensorSource stateSource() {
-        return state.snapshotSource();
-    }
-
-    @Override
-    public final void loadState(TensorSource tensors) {
-        state.load(tensors);
     }
 }
