@@ -41,7 +41,7 @@ PROPS
 "${JAVA_HOME:+$JAVA_HOME/bin/}javac" -d "$SPEC" -cp "$KERNEL_JAR" "$ROOT/notebooks/kernel/SpindleKernelLauncher.java"
 # The spec's directory (logging.properties, the launcher), Spindle, then the kernel's fat jar last: where both carry a library (commons-codec), Spark's
 # version wins. The JVM flags are bin/spindle's (Spark on Java 17 needs these opens) but for the Vector API module:
-# while the kernel had it, its start-up often never answered the client in full CI runs (docs/notebooks.md), so
+# while the kernel had it, its start-up hung more often in full CI runs (docs/notebooks.md), so
 # notebooks run COAT's scalar codec (same results, slower).
 /usr/bin/python3 - "$SPEC" "$JAVA" "$SPINDLE_CP" "$KERNEL_JAR" <<'PY'
 import json, sys
