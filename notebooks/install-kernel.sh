@@ -39,10 +39,9 @@ java.util.logging.SimpleFormatter.format = [%1$tF %1$tT] [%4$-7s] %5$s %n
 PROPS
 # The launcher (see its comment) is compiled into the spec's directory.
 "${JAVA_HOME:+$JAVA_HOME/bin/}javac" -d "$SPEC" -cp "$KERNEL_JAR" "$ROOT/notebooks/kernel/SpindleKernelLauncher.java"
-# The spec's directory (logging.properties, the launcher), Spindle, then the kernel's fat jar last: where both carry a library (commons-codec), Spark's
-# version wins. The JVM flags are bin/spindle's (Spark on Java 17 needs these opens) but for the Vector API module:
-# while the kernel had it, its start-up hung more often in full CI runs (docs/notebooks.md), so
-# notebooks run COAT's scalar codec (same results, slower).
+# The spec's directory (logging.properties, the launcher), Spindle, then the kernel's fat jar last: where
+# both carry a library (commons-codec), Spark's version wins. The JVM flags are bin/spindle's: Spark on
+# Java 17 needs these opens, and the Vector API module runs COAT's SIMD codec.
 /usr/bin/python3 - "$SPEC" "$JAVA" "$SPINDLE_CP" "$KERNEL_JAR" <<'PY'
 import json, sys
 spec_dir, java, spindle_cp, kernel_jar = sys.argv[1:]
@@ -52,7 +51,7 @@ opens = [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
     "sun.security.action", "sun.util.calendar")]
 spec = {
     "argv": [java, *opens, "-Djdk.reflect.useDirectMethodHandle=false", "-Dio.netty.tryReflectionSetAccessible=true",
-             "-cp", spec_dir + ":" + spindle_cp + ":" + kernel_jar, "SpindleKernelLauncher", "{connection_file}"],
+             "--add-modules=jdk.incubator.vector", "-cp", spec_dir + ":" + spindle_cp + ":" + kernel_jar, "SpindleKernelLauncher", "{connection_file}"],
     "display_name": "Spindle (Java 17)",
     "language": "java",
     "interrupt_mode": "message",
