@@ -12,7 +12,9 @@ import io.spindle.parallel.train.OptimizerConfig;
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
  * family's orthogonalization, LAMB's per-tensor trust ratio) or whose state is grouped across a
- * tensor (COAT) would give another update on a slice, so only dense AdamW runs under TP.
+ * tensor (COAT) would give another update on a slice, so only dense AdamW runs under TP. Its state
+ * may be offloaded (Fuyou): each rank offloads its own slices, and checkpoints gather and cut them a
+ * tensor at a time.
  */
 public final class TensorParallelSupport {
     private TensorParallelSupport() {}
@@ -40,11 +42,6 @@ public final class TensorParallelSupport {
         if (optim.stateFormat().kind() != StateFormat.Kind.DENSE) {
             throw new IllegalArgumentException("optim.state=coat with parallel.tp=" + tp + ": COAT groups state across"
                     + " whole tensors, which tensor-parallel checkpoints do not reassemble; set optim.state=dense or"
-                    + " parallel.tp=1");
-        }
-        if (optim.offload().enabled()) {
-            throw new IllegalArgumentException("optim.offload.enabled=true with parallel.tp=" + tp + ": offloading the"
-                    + " state of tensor-parallel slices is not built or tested yet; set optim.offload.enabled=false or"
                     + " parallel.tp=1");
         }
     }

@@ -186,6 +186,21 @@ class TrainJobTest {
         trainsLikeOneRank("tp2", "TP=2", 2, "--set", "parallel.tp=2");
     }
 
+    /**
+     * The same with each rank's AdamW state and master weights offloaded to its own scratch file
+     * (Fuyou). A rank's slices hold about 160 KiB of it and the window's frames 64 KiB (a third of
+     * 192k; the largest slice, half the embedding, needs 50), so every step streams several chunks.
+     */
+    @Test
+    void twoTensorParallelRanksWithOffloadedStateTrainLikeOneRank() throws IOException {
+        trainsLikeOneRank("tp2-offload", "TP=2 + offload", 2, "--set", "parallel.tp=2", "--set",
+                "optim.offload.enabled=true", "--set", "optim.offload.memoryBudget=\"192k\"", "--set",
+                "optim.offload.dir=\"" + dir.resolve("offload-scratch") + "\"");
+        try (var scratch = Files.list(dir.resolve("offload-scratch"))) {
+            assertEquals(0, scratch.count(), "the ranks delete their scratch files when the run ends");
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
