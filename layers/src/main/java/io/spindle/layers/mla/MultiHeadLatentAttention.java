@@ -8,6 +8,7 @@ import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
 import io.spindle.layers.linear.Linear;
 import io.spindle.layers.norm.RMSNorm;
 import io.spindle.layers.ssm.RecurrentMixer;
@@ -26,6 +27,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * over the cached latent directly ({@link LatentDecoder}). With {@code shape.shards() = T > 1}
  * the attention is TPLA's: each latent slice has its own softmax and the slices' outputs add up.
  *
+ * <p>Under Megatron's head split (the parameter set holds slices of {@code wq}, {@code wq_rope},
+ * {@code wuk}, {@code wuv} by output rows, whole heads, and of {@code wo} by input columns), this
+ * instance computes its share of the heads over the whole latent, which every holder computes from
+ * its replicated {@code wdkv}, {@code kv_norm} and {@code wk_rope}; {@code wo} sums the shares. In
+ * backward the latent's and the RoPE key's gradients are partial sums over the holders' heads, so
+ * they are completed before they reach those replicated weights, whose gradients then agree on
+ * every holder.
+ *
  * <p>Parameters ({@code prefix.}): {@code wq} [H·dh, D], {@code wdkv} [r, D],
  * {@code kv_norm.weight} [r] (when the latent is normalized), {@code wuk} and {@code wuv}
  * [H·dh, r], {@code wo} [D, H·dh], and with RoPE {@code wq_rope} [H·dr, D], {@code wk_rope} [dr, D].
@@ -42,6 +51,9 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
     final Linear wkRope;
     final RotaryEmbedding rope;
     final int maxSeq;
+    /** Heads this instance computes: all of them, or its share under a head split. */
+    private final int localHeads;
+    private final ShardLayout layout;
     private final LatentAttentionCore core;
     private final LatentDecoder decoder;
     private int outLo;
@@ -82,9 +94,36 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
                 ParameterRole.MATRIX, init) : null;
         this.wkRope = hasRope ? new Linear(params, prefix + ".wk_rope", d, shape.ropeDim(), ParameterRole.MATRIX, init) : null;
         this.rope = hasRope ? new RotaryEmbedding(shape.ropeDim(), maxSeq, ropeBase) : null;
-        this.core = new LatentAttentionCore(shape.heads(), r, shape.shards(), shape.ropeDim(), shape.scale());
+        this.layout = params.layout();
+        this.localHeads = localHeads(prefix, shape);
+        this.core = new LatentAttentionCore(localHeads, r, shape.shards(), shape.ropeDim(), shape.scale());
         this.decoder = new LatentDecoder(this);
         this.outHi = r;
+    }
+
+    /** The number of whole heads the per-head parameters' slices hold; they must all agree. */
+    private int localHeads(String prefix, LatentShape shape) {
+        int dh = shape.headDim();
+        int heads = wq.out() / dh;
+        boolean agree = wq.out() % dh == 0 && wuk.shape()[0] == (long) heads * dh
+                && wuv.shape()[0] == (long) heads * dh && wo.in() == heads * dh
+                && (wqRope == null || wqRope.out() == heads * shape.ropeDim())
+                && wdkv.weight().slice().isWhole() && (wkRope == null || wkRope.weight().slice().isWhole());
+        if (!agree) {
+            throw new IllegalArgumentException(prefix + ": the MLA parameters' slices are not one whole-head split (wq "
+                    + wq.out() + " rows, wuk/wuv " + wuk.shape()[0] + "/" + wuv.shape()[0] + ", wo " + wo.in()
+                    + " columns, head size " + dh + "; wdkv and wk_rope must be whole)");
+        }
+        if (heads != shape.heads() && shape.shards() > 1) {
+            throw new IllegalArgumentException(prefix + ": TPLA's sequence form (" + shape.shards() + " latent shards)"
+                    + " cannot also split heads; train it with model.mla.sequenceForm=mla");
+        }
+        return heads;
+    }
+
+    /** Whether this instance holds every head (not a tensor-parallel share): decoding needs that. */
+    private boolean holdsEveryHead() {
+        return localHeads == shape.heads();
     }
 
     public LatentShape shape() { return shape; }
@@ -117,7 +156,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         this.batch = batch;
         this.seq = seq;
         int n = batch * seq;
-        int h = shape.heads();
+        int h = localHeads;
         int dh = shape.headDim();
         int r = shape.latent();
         qContent = wq.forward(x);                                     // [N, H*dh]
@@ -149,7 +188,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
     public INDArray backward(INDArray dy) {
         if (ctx == null) throw new IllegalStateException("MLA backward() before forward()");
         int n = batch * seq;
-        int h = shape.heads();
+        int h = localHeads;
         int dh = shape.headDim();
         int r = shape.latent();
         int w = outHi - outLo;
@@ -176,18 +215,23 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
             Blas.gemm(true, false, dh, r, n, 1f, qContent, qContent.offset() + (long) i * dh, h * dh,
                     dqLat, dqLat.offset() + (long) i * r, h * r, 1f, wuk.grad(), wuk.grad().offset() + uk, r);
         }
-        INDArray dRaw = kvNorm != null ? kvNorm.backward(core.dc()) : core.dc();
         dx = Buffers.reuse(dx, n, shape.dModel());
         wq.backward(dqContent, dx, false);
-        wdkv.backward(dRaw, dx, true);
+        INDArray dkR = null;
         if (rope != null) {
             INDArray dqR = core.dqRope();
-            INDArray dkR = core.dkRope();
+            dkR = core.dkRope();
             rope.rotate(Buffers.floats(dqR), (int) dqR.offset(), h * shape.ropeDim(), n, seq, h, true);
             rope.rotate(Buffers.floats(dkR), (int) dkR.offset(), shape.ropeDim(), n, seq, 1, true);
             wqRope.backward(dqR, dx, true);
-            wkRope.backward(dkR, dx, true);
+            layout.sumPartials(dkR);                                  // every head's share of the shared RoPE key
         }
+        wq.completeInputGradient(dx);                                 // wq and wq_rope read x the same way
+        INDArray dc = core.dc();
+        layout.sumPartials(dc);                                       // every head's share of the shared latent
+        INDArray dRaw = kvNorm != null ? kvNorm.backward(dc) : dc;
+        wdkv.backward(dRaw, dx, true);                                // complete already: added once, on every holder
+        if (rope != null) wkRope.backward(dkR, dx, true);
         return dx;
     }
 
@@ -197,6 +241,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
     /** A KV-latent cache of every shard for {@code batch} sequences: MLA decoding (TPLA's when shards > 1) on one device. */
     @Override
     public State start(int batch) {
+        requireEveryHead();
         return new LatentCache(batch, maxSeq, shape, 0, shape.shards(), LatentReduction.NONE);
     }
 
@@ -206,7 +251,15 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
      * partials with the other holders' through {@code reduction}.
      */
     public LatentCache startShards(int batch, int shards, int firstShard, int count, LatentReduction reduction) {
+        requireEveryHead();
         return new LatentCache(batch, maxSeq, shape.withShards(shards), firstShard, count, reduction);
+    }
+
+    private void requireEveryHead() {
+        if (!holdsEveryHead()) {
+            throw new IllegalStateException("MLA decoding needs every head; this instance holds " + localHeads + " of "
+                    + shape.heads() + " (a tensor-parallel share): decode from the checkpoint, which holds whole tensors");
+        }
     }
 
     /** Absorbed-form decoding of one token per sequence over the cached latent; see {@link LatentDecoder#step}. */

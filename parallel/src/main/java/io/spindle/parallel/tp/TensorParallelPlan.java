@@ -33,10 +33,15 @@ public final class TensorParallelPlan {
      * output rows (whole heads per rank) and its output projection by input columns; SwiGLU's w1
      * and w3 by hidden rows and w2 by hidden columns; embedding and LM head by vocabulary rows.
      * Norm gains are replicated. One all-reduce per block and direction each for attention and FFN.
+     * Multi-head latent attention splits the same way by heads: its per-head maps {@code wq},
+     * {@code wq_rope}, {@code wuk}, {@code wuv} by output rows and {@code wo} by input columns, while
+     * the latent's down-projection {@code wdkv}, its norm and the shared RoPE key {@code wk_rope} are
+     * replicated (every rank forms the whole latent; the layer completes their gradients).
      */
     public static TensorParallelPlan megatron() {
         List<Rule> rules = new ArrayList<>();
         rules.add(rule("blocks\\.\\d+\\.attn\\.w[qkv]", ShardingStyle.COLUMN));
+        rules.add(rule("blocks\\.\\d+\\.attn\\.(wq_rope|wuk|wuv)", ShardingStyle.COLUMN));
         rules.add(rule("blocks\\.\\d+\\.attn\\.wo", ShardingStyle.ROW));
         rules.add(rule("blocks\\.\\d+\\.ffn\\.w[13]", ShardingStyle.COLUMN));
         rules.add(rule("blocks\\.\\d+\\.ffn\\.w2", ShardingStyle.ROW));

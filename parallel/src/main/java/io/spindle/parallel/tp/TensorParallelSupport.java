@@ -1,5 +1,6 @@
 package io.spindle.parallel.tp;
 
+import io.spindle.layers.mla.MlaOptions;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.optim.state.StateFormat;
 import io.spindle.parallel.train.OptimizerConfig;
@@ -7,7 +8,7 @@ import io.spindle.parallel.train.OptimizerConfig;
 /**
  * What {@link TensorParallelPlan#megatron()} can split, checked against a run's config before any
  * work starts; every message names the key, the value and the fix. The plan covers the baseline
- * decoder (attention + SwiGLU). Variants whose parameters it does not know (MatFormer's nested
+ * decoder (attention + SwiGLU) and multi-head latent attention in its MLA sequence form. Variants whose parameters it does not know (MatFormer's nested
  * widths, CoLM's chains, MASA's shared atoms, Mamba/S4D mixers, GR-KAN) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
@@ -50,13 +51,15 @@ public final class TensorParallelSupport {
         String variant = model.variant().matformer().enabled() ? "model.matformer (nested FFN widths)"
                 : model.variant().colm().enabled() ? "model.colm (chained layers)"
                 : model.variant().masa().enabled() ? "model.masa (shared attention atoms)"
-                : model.variant().mla().enabled() ? "model.attention=mla (latent attention; TPLA decoding: spindle convert --to tpla)"
+                : model.variant().mla().enabled() && model.variant().mla().sequenceForm() == MlaOptions.Form.TPLA
+                        ? "model.mla.sequenceForm=tpla (TPLA's latent shards in training; train with sequenceForm=mla,"
+                        + " then decode in TPLA form: spindle convert --to tpla)"
                 : model.hasRecurrentMixers() ? "model.mixers=" + model.mixers() + " (Mamba/S4D blocks)"
                 : model.ffn().equals("swiglu") ? null : "model.ffn=" + model.ffn();
         if (variant != null) {
             throw new IllegalArgumentException(variant + " cannot run with parallel.tp=" + tp + ": the tensor-parallel"
-                    + " plan splits the baseline decoder's attention and SwiGLU only; set parallel.tp=1 (use parallel.dp"
-                    + " to spread this model over more ranks) or turn the variant off");
+                    + " plan splits the baseline decoder's attention (MHA or MLA) and SwiGLU only; set parallel.tp=1"
+                    + " (use parallel.dp to spread this model over more ranks) or turn the variant off");
         }
     }
 

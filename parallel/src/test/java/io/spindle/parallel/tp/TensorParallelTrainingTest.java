@@ -3,7 +3,9 @@ package io.spindle.parallel.tp;
 import io.spindle.data.sampling.BatchSampler;
 import io.spindle.data.sampling.ValidationBatches;
 import io.spindle.layers.core.Parameter;
+import io.spindle.layers.mla.MlaOptions;
 import io.spindle.layers.model.ModelConfig;
+import io.spindle.layers.model.ModelVariant;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.adamw.AdamW;
@@ -83,13 +85,13 @@ class TensorParallelTrainingTest {
     }
 
     /** One rank's run; {@code writer} is used on world rank 0 only. */
-    private static RankResult train(int rank, DataParallel dp, TensorParallel tp, TrainingConfig cfg,
+    private static RankResult train(ModelConfig modelConfig, int rank, DataParallel dp, TensorParallel tp, TrainingConfig cfg,
                                     Optional<CheckpointWriter> writer, Optional<CheckpointContent> resume,
                                     Supplier<Optimizer> optimizer) {
         int localBatch = cfg.batch() / dp.size();
         BatchSampler sampler = new BatchSampler(TRAIN, cfg.seq(), localBatch, cfg.seed(), dp.rank(), dp.size());
         ValidationBatches val = new ValidationBatches(VALIDATION, cfg.seq(), cfg.batch(), cfg.evalBatches());
-        TransformerLM model = new TransformerLM(MODEL, 3, tp.layout());
+        TransformerLM model = new TransformerLM(modelConfig, 3, tp.layout());
         List<Map<String, Object>> rows = new ArrayList<>();
         TrainOutcome outcome;
         try (Optimizer o = optimizer.get()) {
@@ -114,6 +116,12 @@ class TensorParallelTrainingTest {
     /** {@link #onMesh} with each rank's optimizer from {@code optimizer}. */
     static List<RankResult> onMesh(int dp, int tp, TrainingConfig cfg, Optional<CheckpointWriter> writer,
                                    Optional<CheckpointContent> resume, Supplier<Optimizer> optimizer) throws Exception {
+        return onMesh(MODEL, dp, tp, cfg, writer, resume, optimizer);
+    }
+
+    /** {@link #onMesh} of {@code model} instead of {@link #MODEL}. */
+    static List<RankResult> onMesh(ModelConfig model, int dp, int tp, TrainingConfig cfg, Optional<CheckpointWriter> writer,
+                                   Optional<CheckpointContent> resume, Supplier<Optimizer> optimizer) throws Exception {
         DeviceMesh mesh = new DeviceMesh(dp, tp);
         List<MeshCommunicators> comms = MeshCommunicators.inProcess(mesh, Duration.ofSeconds(120));
         ExecutorService pool = Executors.newFixedThreadPool(mesh.world());
@@ -125,7 +133,7 @@ class TensorParallelTrainingTest {
                 futures.add(pool.submit(() -> {
                     try (DataParallel d = new DataParallel(c.dp(), DataParallel.DEFAULT_BUCKET_BYTES);
                          TensorParallel t = new TensorParallel(c.tp(), TensorParallelPlan.megatron())) {
-                        return train(rank, d, t, cfg, writer, resume, optimizer);
+                        return train(model, rank, d, t, cfg, writer, resume, optimizer);
                     }
                 }));
             }
@@ -150,20 +158,33 @@ class TensorParallelTrainingTest {
     }
 
     private static void matchesSingleRank(int dp, int tp) throws Exception {
-        List<RankResult> ranks = onMesh(dp, tp, config(STEPS, 1000), Optional.empty(), Optional.empty());
+        matchesSingleRank(MODEL, single, dp, tp, TOLERANCE);
+    }
+
+    private static Supplier<Optimizer> adamW(TrainingConfig cfg) {
+        return () -> new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+    }
+
+    /** Every step's loss and gradient norm within {@code tolerance} relative of {@code single}'s. */
+    private static void matchesSingleRank(ModelConfig model, RankResult single, int dp, int tp, double tolerance)
+            throws Exception {
+        TrainingConfig cfg = config(STEPS, 1000);
+        List<RankResult> ranks = onMesh(model, dp, tp, cfg, Optional.empty(), Optional.empty(), adamW(cfg));
         RankResult leader = ranks.get(0);
         double[] expected = single.column("loss");
         assertEquals(STEPS, expected.length);
         assertTrue(expected[STEPS - 1] < expected[0] - 1.0, "the run learns: " + expected[0] + " -> " + expected[STEPS - 1]);
         double[] norms = single.column("grad_norm");
         assertTrue(Arrays.stream(norms).filter(n -> n > 0.5).count() >= STEPS / 2, "clipping is active in most steps");
+        assertEquals(norms[0], leader.column("grad_norm")[0], 1e-6 * norms[0],
+                "step 1's global gradient norm, before float rounding differences compound");
         double lossDiff = maxRelativeDifference(expected, leader.column("loss"));
         double normDiff = maxRelativeDifference(norms, leader.column("grad_norm"));
-        System.out.printf("DP=%d x TP=%d vs TP=1: max relative loss difference %.3g, gradient norm %.3g over %d steps;"
-                + " final val_loss %.7f vs %.7f%n", dp, tp, lossDiff, normDiff, STEPS, leader.outcome().finalValLoss(),
+        System.out.printf("%s DP=%d x TP=%d vs TP=1: max relative loss difference %.3g, gradient norm %.3g over %d steps;"
+                + " final val_loss %.7f vs %.7f%n", model.variant().mla().enabled() ? "MLA" : "MHA", dp, tp, lossDiff, normDiff, STEPS, leader.outcome().finalValLoss(),
                 single.outcome().finalValLoss());
-        assertTrue(lossDiff <= TOLERANCE, "every step's loss within " + TOLERANCE + " relative: " + lossDiff);
-        assertTrue(normDiff <= TOLERANCE, "every step's global gradient norm within " + TOLERANCE + ": " + normDiff);
+        assertTrue(lossDiff <= tolerance, "every step's loss within " + tolerance + " relative: " + lossDiff);
+        assertTrue(normDiff <= tolerance, "every step's global gradient norm within " + tolerance + ": " + normDiff);
         assertEquals(single.outcome().finalValLoss(), leader.outcome().finalValLoss(), 1e-4 * single.outcome().finalValLoss());
         for (RankResult r : ranks.subList(1, ranks.size())) {
             assertTrue(r.rows().isEmpty(), "only world rank 0 emits metrics");
@@ -188,6 +209,36 @@ class TensorParallelTrainingTest {
     @Test
     void twoReplicasOfTwoTensorParallelRanksFollowOneRank() throws Exception {
         matchesSingleRank(2, 2);
+    }
+
+    /**
+     * Multi-head latent attention split by heads: TP=2 and TP=4 follow TP=1, and the replicated
+     * latent projection, its norm and the shared RoPE key (whose gradients each rank completes from
+     * every rank's heads) stay bit-identical on every rank. A TP=2 checkpoint resumes at TP=1. Step 1's
+     * gradient norm agrees within 1e-6 as for MHA, but this model's trajectory compounds the rounding
+     * differences of the split sums faster (measured: 3e-8 relative at step 1, 1e-6 at step 4, 1.2e-5 at
+     * step 6, 1.3e-4 at most over 30 steps; losses 5.6e-6), so the 30 steps are held to 1e-3.
+     */
+    @Test
+    void latentAttentionSplitByHeadsFollowsOneRank() throws Exception {
+        ModelConfig mla = MODEL.withVariant(ModelVariant.BASELINE.withMla(new MlaOptions(true, 16, 0, 4, 1, MlaOptions.Form.MLA)));
+        TrainingConfig cfg = config(STEPS, 1000);
+        RankResult oneRank = onMesh(mla, 1, 1, cfg, Optional.empty(), Optional.empty(), adamW(cfg)).get(0);
+        assertTrue(oneRank.replicated().containsKey("blocks.0.attn.wdkv")
+                && oneRank.replicated().containsKey("blocks.0.attn.kv_norm.weight")
+                && oneRank.replicated().containsKey("blocks.0.attn.wk_rope"), oneRank.replicated().keySet().toString());
+        matchesSingleRank(mla, oneRank, 1, 2, 1e-3);
+        matchesSingleRank(mla, oneRank, 1, 4, 1e-3);
+
+        TrainingConfig resumable = config(16, 8);
+        LocalCheckpointStorage store = new LocalCheckpointStorage(dir.resolve("mla-tp2"));
+        RankResult tp2 = onMesh(mla, 1, 2, resumable, Optional.of(new CheckpointWriter(store, "t", 5)), Optional.empty(),
+                adamW(resumable)).get(0);
+        RankResult tp1FromTp2 = onMesh(mla, 1, 1, resumable, Optional.empty(), Optional.of(new CheckpointCatalog(store).load(8)),
+                adamW(resumable)).get(0);
+        double resumed = maxRelativeDifference(Arrays.copyOfRange(tp2.column("loss"), 8, 16), tp1FromTp2.column("loss"));
+        System.out.printf("MLA: TP=1 resumed from TP=2's checkpoint, steps 9-16: %.3g%n", resumed);
+        assertTrue(resumed <= TOLERANCE, "TP=1 resumed from MLA TP=2's checkpoint follows it: " + resumed);
     }
 
     /**

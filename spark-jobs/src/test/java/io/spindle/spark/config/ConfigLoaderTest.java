@@ -126,8 +126,10 @@ class ConfigLoaderTest {
         assertTrue(mamba.contains("model.mixers") && mamba.contains("parallel.tp=1"), mamba);
         String matformer = error("parallel.tp = 2\nmodel.matformer.divisors = [1, 2]");
         assertTrue(matformer.contains("model.matformer"), matformer);
-        String mla = error("parallel.tp = 2\nmodel.attention = mla");
-        assertTrue(mla.contains("model.attention=mla") && mla.contains("convert --to tpla"), mla);
+        SpindleConfig mla = ConfigLoader.load(write("parallel.tp = 2\nmodel.attention = mla"), List.of());
+        assertTrue(mla.model().variant().mla().enabled(), "MLA splits by heads like MHA");
+        String tplaForm = error("parallel.tp = 2\nmodel.attention = mla\nmodel.mla.tplaShards = 2\nmodel.mla.sequenceForm = tpla");
+        assertTrue(tplaForm.contains("model.mla.sequenceForm=tpla") && tplaForm.contains("convert --to tpla"), tplaForm);
         SpindleConfig offloaded = ConfigLoader.load(write("parallel.tp = 2\noptim.offload.enabled = true"), List.of());
         assertTrue(offloaded.optim().offload().enabled(), "dense AdamW's slices may be offloaded under TP");
     }

@@ -201,6 +201,34 @@ class TrainJobTest {
         }
     }
 
+    /**
+     * Multi-head latent attention split by heads over two TP ranks on local[2] follows its one-rank
+     * run, and its checkpoint (whole tensors) decodes in MLA's cached-latent form.
+     */
+    @Test
+    void latentAttentionSplitByHeadsOnTwoRanksTrainsLikeOneRank() throws IOException {
+        double[][] losses = new double[2][];
+        for (int tp = 1; tp <= 2; tp++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, run(out, concat(new String[]{"train", conf.toString(), "--set", "model.attention=mla", "--set",
+                    "parallel.tp=" + tp, "--set", "run.dir=\"" + dir.resolve("mla-tp" + tp).toUri() + "\""}, EIGHT_STEPS)),
+                    out.toString());
+            assertTrue(out.toString().contains(tp + " rank(s)"), out.toString());
+            losses[tp - 1] = losses(metrics("mla-tp" + tp));
+        }
+        assertEquals(8, losses[1].length);
+        double maxRelative = 0;
+        for (int i = 0; i < 8; i++) {
+            assertEquals(losses[0][i], losses[1][i], 1e-5 * losses[0][i], "MLA loss of step " + (i + 1));
+            maxRelative = Math.max(maxRelative, Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]);
+        }
+        System.out.printf("spark MLA TP=2 vs one rank: max relative loss difference %.3g over 8 steps%n", maxRelative);
+        ByteArrayOutputStream gen = new ByteArrayOutputStream();
+        assertEquals(0, run(gen, "generate", dir.resolve("mla-tp2").toString(), "--prompt", "It is", "--tokens", "10"),
+                gen.toString());
+        assertTrue(gen.toString().startsWith("It is"), gen.toString());
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
