@@ -19,8 +19,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * TPLA decoding (Tang et al. 2025) over T tensor-parallel ranks, here threads of this JVM joined by
- * an {@link InProcessGroup}: rank t caches only latent slice t of every MLA block (1/T of the KV
+ * TPLA decoding (Tang et al. 2025) over T tensor-parallel ranks: threads of this JVM joined by an
+ * {@link InProcessGroup} ({@link #generate}), or any T processes joined by a {@link Communicator}
+ * each running {@link #decodeAsRank} (spark-jobs runs them as the tasks of a barrier stage on the
+ * TCP ring). Rank t caches only latent slice t of every MLA block (1/T of the KV
  * latent), computes its slice's attention and partial output, and an all-reduce over the group sums
  * the partials (and the latent norm's sums of squares). The prompt is prefilled in the model's
  * sequence form, MLA for a converted model, as the paper does; each new token then runs in TPLA form.
@@ -48,14 +50,7 @@ public final class TplaDecoder {
 
     /** One model per rank, each a copy of {@code source}'s parameters. */
     public TplaDecoder(TransformerLM source, int ranks) {
-        int shards = source.config().variant().mla().tplaShards();
-        if (!source.config().variant().mla().enabled()) {
-            throw new IllegalArgumentException("TPLA decoding needs an MLA model (model.attention=mla)");
-        }
-        if (ranks < 1 || ranks != shards) {
-            throw new IllegalArgumentException("TPLA decoding over " + ranks + " ranks needs model.mla.tplaShards=" + ranks
-                    + ", the model has " + shards + "; convert it with `spindle convert --to tpla --tp " + ranks + "`");
-        }
+        requireTplaModel(source, ranks);
         this.replicas = new ArrayList<>();
         for (int r = 0; r < ranks; r++) {
             TransformerLM replica = new TransformerLM(source.config(), 0);
@@ -101,8 +96,34 @@ public final class TplaDecoder {
     }
 
     private Result runRank(int rank, Communicator comm, int[] prompt, int tokens, int context, Sampler sampler) {
-        TransformerLM model = replicas.get(rank);
-        int ranks = replicas.size();
+        return decodeAsRank(replicas.get(rank), comm, prompt, tokens, context, sampler);
+    }
+
+    /** Fails unless {@code model} is MLA converted for {@code ranks} TPLA shards, naming the fix. */
+    public static void requireTplaModel(TransformerLM model, int ranks) {
+        int shards = model.config().variant().mla().tplaShards();
+        if (!model.config().variant().mla().enabled()) {
+            throw new IllegalArgumentException("TPLA decoding needs an MLA model (model.attention=mla)");
+        }
+        if (ranks < 1 || ranks != shards) {
+            throw new IllegalArgumentException("TPLA decoding over " + ranks + " ranks needs model.mla.tplaShards=" + ranks
+                    + ", the model has " + shards + "; convert it with `spindle convert --to tpla --tp " + ranks + "`");
+        }
+    }
+
+    /**
+     * This process's part of a TPLA decoding: rank {@code comm.rank()} of {@code comm.size()}, every
+     * rank with the same {@code model}, prompt and settings, and {@code sampler} called on rank 0 only
+     * (its choice is broadcast). Every rank returns the same tokens; see {@link #generate}.
+     */
+    public static Result decodeAsRank(TransformerLM model, Communicator comm, int[] prompt, int tokens, int context,
+                                      Sampler sampler) {
+        int rank = comm.rank();
+        int ranks = comm.size();
+        requireTplaModel(model, ranks);
+        int maxSeq = model.config().maxSeq();
+        if (prompt.length == 0) throw new IllegalArgumentException("TPLA decoding needs a prompt of at least one token");
+        if (context < 2 || context > maxSeq) throw new IllegalArgumentException("context " + context + " must be in 2.." + maxSeq);
         LatentReduction allReduce = partial -> comm.allReduce(partial, ReduceOp.SUM);
         int[] ids = Arrays.copyOf(prompt, prompt.length + tokens);
         int length = prompt.length;

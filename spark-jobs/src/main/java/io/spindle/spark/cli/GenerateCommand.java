@@ -1,8 +1,11 @@
 package io.spindle.spark.cli;
 
+import io.spindle.spark.SparkSessions;
 import io.spindle.spark.generate.TextGenerator;
+import io.spindle.spark.generate.TplaStage;
 import io.spindle.spark.model.CheckpointModels;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,6 +35,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "random seed (default: generate.seed)")
     Long seed;
 
+    @Option(names = "--spark", description = "decode a TPLA model (spindle convert --to tpla) with its ranks as the tasks"
+            + " of a Spark barrier stage joined by the authenticated TCP ring, on spark.master from the run's config"
+            + " (else embedded local[*]), instead of as threads of this JVM; the same text")
+    boolean spark;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
     List<String> overrides = new ArrayList<>();
 
@@ -43,7 +51,14 @@ public final class GenerateCommand implements Callable<Integer> {
         if (temperature != null) all.add("generate.temperature=" + temperature);
         if (topK != null) all.add("generate.topK=" + topK);
         if (seed != null) all.add("generate.seed=" + seed);
-        System.out.println(TextGenerator.sample(CheckpointModels.load(source, all, new Configuration(), System.err)));
+        CheckpointModels.Loaded loaded = CheckpointModels.load(source, all, new Configuration(), System.err);
+        if (!spark) {
+            System.out.println(TextGenerator.sample(loaded));
+            return ExitCodes.OK;
+        }
+        try (SparkSession session = SparkSessions.start(loaded.config(), "spindle generate " + loaded.config().run().name())) {
+            System.out.println(TplaStage.generate(session, source, all, loaded, System.err));
+        }
         return ExitCodes.OK;
     }
 }

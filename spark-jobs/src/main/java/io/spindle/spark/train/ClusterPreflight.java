@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * start says why at once: a barrier stage runs all its tasks at the same time, so the cluster must
  * offer world = dp × tp task slots, and Spark refuses barrier stages under dynamic allocation.
  */
-final class ClusterPreflight {
+public final class ClusterPreflight {
     private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[(\\d+|\\*)(?:,\\d+)?])?");
     private static final long POLL_MS = 500;
 
@@ -35,14 +35,20 @@ final class ClusterPreflight {
      */
     static void check(SparkContext sc, SpindleConfig.Parallel parallel, PrintStream console)
             throws InterruptedException {
+        check(sc, parallel.world(), parallel.timeoutSeconds(), console);
+    }
+
+    /** The same checks for a barrier stage of {@code world} tasks, waiting up to {@code timeoutSeconds}. */
+    public static void check(SparkContext sc, int world, int timeoutSeconds, PrintStream console)
+            throws InterruptedException {
         refuseDynamicAllocation(sc.getConf(), sc.isLocal());
         if (sc.isLocal()) {
-            checkLocalSlots(sc.master(), parallel.world());
+            checkLocalSlots(sc.master(), world);
             return;
         }
-        Duration wait = Duration.ofSeconds(parallel.timeoutSeconds());
-        Slots slots = awaitSlots(sc, parallel.world(), wait, console);
-        if (slots.total() < parallel.world()) throw tooFewSlots(slots, parallel.world(), wait);
+        Duration wait = Duration.ofSeconds(timeoutSeconds);
+        Slots slots = awaitSlots(sc, world, wait, console);
+        if (slots.total() < world) throw tooFewSlots(slots, world, wait);
     }
 
     /**

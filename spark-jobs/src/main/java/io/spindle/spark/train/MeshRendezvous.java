@@ -22,10 +22,10 @@ import java.util.List;
  * Every rank joins DP first, and a ring's connect waits only for the ring's own members, so the two
  * rings cannot wait on each other. A group of one rank needs no ring.
  */
-final class MeshRendezvous {
+public final class MeshRendezvous {
     private MeshRendezvous() {}
 
-    static MeshCommunicators join(BarrierTaskContext context, DeviceMesh mesh, int rank, String host, byte[] secret,
+    public static MeshCommunicators join(BarrierTaskContext context, DeviceMesh mesh, int rank, String host, byte[] secret,
                                   CommConfig comm) throws IOException {
         ServerSocketChannel dpListener = mesh.dp() > 1 ? TcpRingCommunicator.listen(host) : null;
         ServerSocketChannel tpListener = null;

@@ -8,11 +8,11 @@ import io.spindle.parallel.tp.TensorParallel;
 import io.spindle.parallel.tp.TensorParallelPlan;
 import io.spindle.parallel.train.MetricsSink;
 import io.spindle.parallel.train.TrainOutcome;
+import io.spindle.spark.SparkSessions;
 import io.spindle.spark.config.ConfigLoader;
 import io.spindle.spark.config.SpindleConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
@@ -32,7 +32,6 @@ import java.util.List;
 final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<TrainOutcome>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final int CONNECT_TIMEOUT_MS = 30_000;
-    private static final String SPARK_HADOOP = "spark.hadoop.";
 
     private final String resolvedConfig;
     private final String driverHost;
@@ -53,7 +52,7 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
         SpindleConfig config = ConfigLoader.fromText(resolvedConfig);
         // the block manager's host is the address this executor advertises to its peers
         String host = SparkEnv.get().blockManager().blockManagerId().host();
-        Configuration hadoopConf = hadoopConfiguration(SparkEnv.get().conf());
+        Configuration hadoopConf = SparkSessions.hadoopConfiguration(SparkEnv.get().conf());
         TrainOutcome outcome;
         SpindleConfig.Parallel parallel = config.parallel();
         try {
@@ -77,18 +76,5 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
                     + " busier than that, e.g. rank 0 validating or writing a checkpoint, needs a larger value)", e);
         }
         return JavaConverters.asScalaIterator(List.of(outcome).iterator());
-    }
-
-    /**
-     * What the driver's {@code sc.hadoopConfiguration()} holds: the cluster's Hadoop defaults plus
-     * every {@code spark.hadoop.*} property (file system implementations, credentials, HDFS
-     * settings), so a rank reads and writes run.dir exactly as the driver does.
-     */
-    static Configuration hadoopConfiguration(SparkConf sparkConf) {
-        Configuration conf = new Configuration();
-        for (scala.Tuple2<String, String> kv : sparkConf.getAll()) {
-            if (kv._1().startsWith(SPARK_HADOOP)) conf.set(kv._1().substring(SPARK_HADOOP.length()), kv._2());
-        }
-        return conf;
     }
 }

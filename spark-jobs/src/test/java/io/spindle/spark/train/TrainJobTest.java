@@ -229,6 +229,33 @@ class TrainJobTest {
         assertTrue(gen.toString().startsWith("It is"), gen.toString());
     }
 
+    /**
+     * A TPLA model's ranks as the two tasks of a Spark barrier stage on the TCP ring sample the same
+     * text as its ranks as threads of this JVM (same checkpoint, prompt and seed): with two ranks each
+     * all-reduce adds the same two partials in either order, so every logit is the same float.
+     */
+    @Test
+    void tplaDecodingWithItsRanksAsSparkTasksEqualsThreads() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, run(out, concat(new String[]{"train", conf.toString(), "--set", "model.attention=mla", "--set",
+                "run.dir=\"" + dir.resolve("mla-decode").toUri() + "\""}, EIGHT_STEPS)), out.toString());
+        assertEquals(0, run(out, "convert", dir.resolve("mla-decode").toString(), "--to", "tpla", "--tp", "2", "--out",
+                dir.resolve("tpla-decode").toString()), out.toString());
+        String[] generate = {"generate", dir.resolve("tpla-decode").toString(), "--prompt", "It is", "--tokens", "24",
+                "--seed", "7"};
+        ByteArrayOutputStream threads = new ByteArrayOutputStream();
+        assertEquals(0, run(threads, generate), threads.toString());
+        ByteArrayOutputStream tasks = new ByteArrayOutputStream();
+        assertEquals(0, run(tasks, concat(generate, new String[]{"--spark"})), tasks.toString());
+        String text = threads.toString().strip();
+        assertTrue(text.startsWith("It is") && text.length() > "It is".length(), text);
+        assertEquals(text, tasks.toString().strip(), "TPLA over Spark tasks samples what TPLA over threads does");
+
+        ByteArrayOutputStream notTpla = new ByteArrayOutputStream();
+        assertEquals(2, run(notTpla, "generate", dir.resolve("mla-decode").toString(), "--spark"),
+                "an MLA model not converted to TPLA is refused");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
