@@ -37,7 +37,7 @@ import java.util.Optional;
  * parent as from {@code BarrierTaskContext.allGather}, job-secret handshake; {@link RingRendezvous}).
  *
  * <p>The rank is assembled as {@code RankRun} assembles it (same data, sampler, model with the TP
- * layout of {@link TensorParallelPlan#megatron()}, optimizer, schedule), without checkpoints or
+ * layout of {@link TensorParallelPlan#forModel}, optimizer, schedule), without checkpoints or
  * resume: nothing is written. Rank 0 also prints {@code LOSS step loss} per step, so that runs with
  * different TP sizes can be seen to train the same model.
  *
@@ -67,7 +67,7 @@ public final class TpStepRank {
         BenchEnvironment.print();
         TimingCommunicator group = new TimingCommunicator(join(config, tp, rank, listener));
         TrainOutcome outcome;
-        try (TensorParallel tensorParallel = new TensorParallel(group, TensorParallelPlan.megatron());
+        try (TensorParallel tensorParallel = new TensorParallel(group, TensorParallelPlan.forModel(config.model()));
              DataParallel alone = DataParallel.single();
              StepClock optimizer = new StepClock(Optimizers.create(config.optim(), config.train()), group, System.out)) {
             outcome = trainer(config, tensorParallel, alone, optimizer).run(Optional.empty());

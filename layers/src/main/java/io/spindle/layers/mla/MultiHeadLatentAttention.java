@@ -35,6 +35,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * they are completed before they reach those replicated weights, whose gradients then agree on
  * every holder.
  *
+ * <p>Under TPLA's latent split (Tang et al. 2025; the set holds slices of {@code wdkv} by output
+ * rows, of the latent norm's gain, and of {@code wuk}, {@code wuv} by their latent columns, whole
+ * TPLA shards each), this instance computes its shards' attention for every head over its columns of
+ * the latent, normalized with the whole latent's mean square ({@link RMSNorm} completes it), and the
+ * holders' partial outputs {@code ctx[t] W_uv[:, t]^T} are summed before the replicated {@code wo}. In
+ * backward the gradients of the replicated maps' outputs (the content query, the RoPE query and key)
+ * are partial sums over the shards, completed before they reach {@code wq}, {@code wq_rope} and
+ * {@code wk_rope}.
+ *
  * <p>Parameters ({@code prefix.}): {@code wq} [H·dh, D], {@code wdkv} [r, D],
  * {@code kv_norm.weight} [r] (when the latent is normalized), {@code wuk} and {@code wuv}
  * [H·dh, r], {@code wo} [D, H·dh], and with RoPE {@code wq_rope} [H·dr, D], {@code wk_rope} [dr, D].
@@ -53,6 +62,9 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
     final int maxSeq;
     /** Heads this instance computes: all of them, or its share under a head split. */
     private final int localHeads;
+    /** Latent columns this instance holds: all r, or its shards' under a latent split. */
+    private final int localLatent;
+    private final boolean latentSplit;
     private final ShardLayout layout;
     private final LatentAttentionCore core;
     private final LatentDecoder decoder;
@@ -95,10 +107,38 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         this.wkRope = hasRope ? new Linear(params, prefix + ".wk_rope", d, shape.ropeDim(), ParameterRole.MATRIX, init) : null;
         this.rope = hasRope ? new RotaryEmbedding(shape.ropeDim(), maxSeq, ropeBase) : null;
         this.layout = params.layout();
-        this.localHeads = localHeads(prefix, shape);
-        this.core = new LatentAttentionCore(localHeads, r, shape.shards(), shape.ropeDim(), shape.scale());
+        this.latentSplit = !wdkv.weight().slice().isWhole();
+        this.localLatent = latentSplit ? latentShare(prefix, shape) : r;
+        this.localHeads = latentSplit ? shape.heads() : localHeads(prefix, shape);
+        int localShards = shape.shards() / (r / localLatent);
+        this.core = new LatentAttentionCore(localHeads, localLatent, localShards, shape.ropeDim(), shape.scale());
         this.decoder = new LatentDecoder(this);
-        this.outHi = r;
+        this.outHi = localLatent;
+    }
+
+    /**
+     * The latent columns a TPLA latent split gives this instance: wdkv's rows, the same columns of
+     * wuk, wuv and the norm's gain, whole TPLA shards; every other map whole.
+     */
+    private int latentShare(String prefix, LatentShape shape) {
+        int width = wdkv.out();
+        int holders = shape.latent() / width;
+        boolean agree = shape.latent() % width == 0 && wuk.slice().dim() == 1 && wuk.shape()[1] == width
+                && wuv.slice().dim() == 1 && wuv.shape()[1] == width
+                && (kvNorm == null || kvNorm.gain().shape()[0] == width)
+                && wq.weight().slice().isWhole() && wo.weight().slice().isWhole()
+                && (wqRope == null || wqRope.weight().slice().isWhole()) && (wkRope == null || wkRope.weight().slice().isWhole());
+        if (!agree) {
+            throw new IllegalArgumentException(prefix + ": the MLA parameters' slices are not one latent split (wdkv "
+                    + width + " rows, wuk/wuv " + wuk.shape()[1] + "/" + wuv.shape()[1] + " columns; wq, wo and the RoPE"
+                    + " maps must be whole)");
+        }
+        if (shape.shards() % holders != 0) {
+            throw new IllegalArgumentException(prefix + ": a latent split over " + holders + " ranks needs whole TPLA"
+                    + " shards on each; the sequence form has " + shape.shards() + " (model.mla.tplaShards must be a"
+                    + " multiple of " + holders + " with model.mla.sequenceForm=tpla)");
+        }
+        return width;
     }
 
     /** The number of whole heads the per-head parameters' slices hold; they must all agree. */
@@ -121,9 +161,9 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         return heads;
     }
 
-    /** Whether this instance holds every head (not a tensor-parallel share): decoding needs that. */
+    /** Whether this instance holds every head and the whole latent (not a tensor-parallel share): decoding needs that. */
     private boolean holdsEveryHead() {
-        return localHeads == shape.heads();
+        return localHeads == shape.heads() && !latentSplit;
     }
 
     public LatentShape shape() { return shape; }
@@ -158,7 +198,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         int n = batch * seq;
         int h = localHeads;
         int dh = shape.headDim();
-        int r = shape.latent();
+        int r = localLatent;
         qContent = wq.forward(x);                                     // [N, H*dh]
         INDArray raw = wdkv.forward(x);                               // [N, r]
         latent = kvNorm != null ? kvNorm.forward(raw) : raw;
@@ -181,6 +221,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
                     wuv.value(), wuv.value().offset() + (long) i * dh * r + outLo, r, 0f, merged,
                     merged.offset() + (long) i * dh, h * dh);
         }
+        if (latentSplit) layout.sumPartials(merged);                 // the shards' partial outputs
         return wo.forward(merged);
     }
 
@@ -190,7 +231,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         int n = batch * seq;
         int h = localHeads;
         int dh = shape.headDim();
-        int r = shape.latent();
+        int r = localLatent;
         int w = outHi - outLo;
         dMerged = Buffers.reuse(dMerged, n, (long) h * dh);
         wo.backward(dy, dMerged, false);
@@ -216,6 +257,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
                     dqLat, dqLat.offset() + (long) i * r, h * r, 1f, wuk.grad(), wuk.grad().offset() + uk, r);
         }
         dx = Buffers.reuse(dx, n, shape.dModel());
+        if (latentSplit) return backwardLatentSplit(n, h);
         wq.backward(dqContent, dx, false);
         INDArray dkR = null;
         if (rope != null) {
@@ -232,6 +274,29 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         INDArray dRaw = kvNorm != null ? kvNorm.backward(dc) : dc;
         wdkv.backward(dRaw, dx, true);                                // complete already: added once, on every holder
         if (rope != null) wkRope.backward(dkR, dx, true);
+        return dx;
+    }
+
+    /**
+     * The input gradient under a latent split: wdkv's partial input gradients are completed first;
+     * the replicated maps then add theirs once, from output gradients completed over the shards.
+     */
+    private INDArray backwardLatentSplit(int n, int h) {
+        INDArray dRaw = kvNorm != null ? kvNorm.backward(core.dc()) : core.dc();
+        wdkv.backward(dRaw, dx, false);
+        wdkv.completeInputGradient(dx);
+        layout.sumPartials(dqContent);                                // every shard's share of the content query
+        wq.backward(dqContent, dx, true);
+        if (rope != null) {
+            INDArray dqR = core.dqRope();
+            INDArray dkR = core.dkRope();
+            rope.rotate(Buffers.floats(dqR), (int) dqR.offset(), h * shape.ropeDim(), n, seq, h, true);
+            rope.rotate(Buffers.floats(dkR), (int) dkR.offset(), shape.ropeDim(), n, seq, 1, true);
+            layout.sumPartials(dqR);
+            layout.sumPartials(dkR);
+            wqRope.backward(dqR, dx, true);
+            wkRope.backward(dkR, dx, true);
+        }
         return dx;
     }
 
@@ -257,8 +322,9 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
 
     private void requireEveryHead() {
         if (!holdsEveryHead()) {
-            throw new IllegalStateException("MLA decoding needs every head; this instance holds " + localHeads + " of "
-                    + shape.heads() + " (a tensor-parallel share): decode from the checkpoint, which holds whole tensors");
+            throw new IllegalStateException("MLA decoding needs every head and the whole latent; this instance holds "
+                    + localHeads + " of " + shape.heads() + " heads and " + localLatent + " of " + shape.latent()
+                    + " latent columns (a tensor-parallel share): decode from the checkpoint, which holds whole tensors");
         }
     }
 

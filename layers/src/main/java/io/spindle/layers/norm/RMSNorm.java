@@ -6,6 +6,7 @@ import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -14,9 +15,18 @@ import java.nio.FloatBuffer;
  * RMSNorm (Zhang &amp; Sennrich 2019, eq. 4): {@code y = x / sqrt(mean(x^2) + eps) * g} over the
  * last axis, no centering and no bias. Sums of squares accumulate in double so that wide rows
  * keep float32 accuracy.
+ *
+ * <p>When the parameter set holds a slice of the gain, each row is split over the slices' holders
+ * (tensor parallelism of the normalized axis): this instance normalizes its columns with the mean
+ * square of the whole row, whose per-row sums of squares, and in backward the per-row dot products,
+ * are completed over the holders through the layout.
  */
 public final class RMSNorm implements FeedForward {
     private final Parameter gain;
+    private final ShardLayout layout;
+    /** Columns of the whole row: the mean square divides by this. */
+    private final int logicalDim;
+    private final boolean sliced;
     private final int dim;
     private final double eps;
     private INDArray x;
@@ -29,21 +39,31 @@ public final class RMSNorm implements FeedForward {
     private final float[] xRow;
     private final float[] dyRow;
     private final float[] outRow;
+    /** Per-row sums completed over the slices' holders when sliced. */
+    private INDArray rowSums;
 
     /** Registers {@code name} with shape {@code [dim]}, role NORM, initialized to 1. */
     public RMSNorm(ParameterSet params, String name, int dim, double eps) {
         if (!(eps > 0)) throw new IllegalArgumentException("RMSNorm eps must be > 0, got " + eps);
-        this.dim = dim;
-        this.eps = eps;
-        this.gainGrad = new double[dim];
-        this.g = new float[dim];
-        this.xRow = new float[dim];
-        this.dyRow = new float[dim];
-        this.outRow = new float[dim];
         this.gain = params.add(name, new long[] {dim}, ParameterRole.NORM, Initializer.constant(1f));
+        this.layout = params.layout();
+        this.logicalDim = dim;
+        this.sliced = !gain.slice().isWhole();
+        this.dim = (int) gain.shape()[0];
+        this.eps = eps;
+        this.gainGrad = new double[this.dim];
+        this.g = new float[this.dim];
+        this.xRow = new float[this.dim];
+        this.dyRow = new float[this.dim];
+        this.outRow = new float[this.dim];
     }
 
     public Parameter gain() { return gain; }
+
+    private FloatBuffer rowSums(int rows) {
+        rowSums = Buffers.reuse(rowSums, rows);
+        return Buffers.floats(rowSums);
+    }
 
     public double eps() { return eps; }
 
@@ -59,11 +79,27 @@ public final class RMSNorm implements FeedForward {
         Buffers.floats(gain.value()).get((int) gain.value().offset(), g, 0, dim);
         int xOff = (int) x.offset();
         int yOff = (int) y.offset();
+        if (sliced) {
+            // the row's sum of squares over every holder's columns, then the same scaling as below
+            FloatBuffer sums = rowSums(rows);
+            for (int r = 0; r < rows; r++) {
+                xs.get(xOff + r * dim, xRow, 0, dim);
+                double ss = 0;
+                for (int c = 0; c < dim; c++) ss += xRow[c] * xRow[c];
+                sums.put((int) rowSums.offset() + r, (float) ss);
+            }
+            layout.sumPartials(rowSums);
+        }
         for (int r = 0; r < rows; r++) {
             xs.get(xOff + r * dim, xRow, 0, dim);
-            double ss = 0;
-            for (int c = 0; c < dim; c++) ss += xRow[c] * xRow[c];
-            float inv = (float) (1.0 / Math.sqrt(ss / dim + eps));
+            double ss;
+            if (sliced) {
+                ss = Buffers.floats(rowSums).get((int) rowSums.offset() + r);
+            } else {
+                ss = 0;
+                for (int c = 0; c < dim; c++) ss += xRow[c] * xRow[c];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / logicalDim + eps));
             invRms[r] = inv;
             for (int c = 0; c < dim; c++) outRow[c] = xRow[c] * inv * g[c];
             ys.put(yOff + r * dim, outRow, 0, dim);
@@ -90,6 +126,20 @@ public final class RMSNorm implements FeedForward {
         int dxOff = (int) dx.offset();
         int dgOff = (int) gain.grad().offset();
         java.util.Arrays.fill(gainGrad, 0.0);
+        FloatBuffer dots = null;
+        if (sliced) {
+            // the row's dot(dy·g, xhat) over every holder's columns
+            dots = rowSums(rows);
+            for (int r = 0; r < rows; r++) {
+                float inv = invRms[r];
+                xs.get(xOff + r * dim, xRow, 0, dim);
+                dys.get(dyOff + r * dim, dyRow, 0, dim);
+                double dot = 0;
+                for (int c = 0; c < dim; c++) dot += dyRow[c] * g[c] * (xRow[c] * inv);
+                dots.put((int) rowSums.offset() + r, (float) dot);
+            }
+            layout.sumPartials(rowSums);
+        }
         for (int r = 0; r < rows; r++) {
             float inv = invRms[r];
             xs.get(xOff + r * dim, xRow, 0, dim);
@@ -100,7 +150,8 @@ public final class RMSNorm implements FeedForward {
                 gainGrad[c] += dyRow[c] * xhat;
                 dot += dyRow[c] * g[c] * xhat;
             }
-            float mean = (float) (dot / dim);
+            if (sliced) dot = dots.get((int) rowSums.offset() + r);
+            float mean = (float) (dot / logicalDim);
             for (int c = 0; c < dim; c++) outRow[c] = inv * (dyRow[c] * g[c] - xRow[c] * inv * mean);
             dxs.put(dxOff + r * dim, outRow, 0, dim);
         }

@@ -1,6 +1,8 @@
 package io.spindle.parallel.tp;
 
 import io.spindle.layers.core.TensorSlice;
+import io.spindle.layers.mla.MlaOptions;
+import io.spindle.layers.model.ModelConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +49,32 @@ public final class TensorParallelPlan {
         rules.add(rule("blocks\\.\\d+\\.ffn\\.w2", ShardingStyle.ROW));
         rules.add(rule("embed\\.weight", ShardingStyle.VOCAB));
         rules.add(rule("head\\.weight", ShardingStyle.VOCAB));
+        return new TensorParallelPlan(rules);
+    }
+
+    /**
+     * The plan for {@code model}: {@link #megatron()}, or {@link #tpla()} for multi-head latent
+     * attention trained in TPLA's sequence form ({@code model.mla.sequenceForm = tpla}).
+     */
+    public static TensorParallelPlan forModel(ModelConfig model) {
+        MlaOptions mla = model.variant().mla();
+        return mla.enabled() && mla.sequenceForm() == MlaOptions.Form.TPLA ? tpla() : megatron();
+    }
+
+    /**
+     * TPLA's split of a model trained in its sequence form (Tang et al. 2025): each rank holds whole
+     * TPLA shards of every block's KV latent, that is {@code wdkv}'s rows, the latent norm's gain and
+     * {@code wuk}/{@code wuv}'s columns of those shards, and attends with every head over them; the
+     * shards' partial outputs are summed by an all-reduce before {@code wo}, which is replicated with
+     * {@code wq} and the RoPE maps. The rest of the model splits as in {@link #megatron()}.
+     */
+    public static TensorParallelPlan tpla() {
+        List<Rule> rules = new ArrayList<>();
+        rules.add(rule("blocks\\.\\d+\\.attn\\.wdkv", ShardingStyle.COLUMN));
+        rules.add(rule("blocks\\.\\d+\\.attn\\.kv_norm\\.weight", ShardingStyle.COLUMN));
+        rules.add(rule("blocks\\.\\d+\\.attn\\.(wuk|wuv)", ShardingStyle.ROW));
+        rules.add(rule("blocks\\.\\d+\\.attn\\..*", ShardingStyle.REPLICATE));
+        rules.addAll(megatron().rules());
         return new TensorParallelPlan(rules);
     }
 

@@ -8,7 +8,8 @@ import io.spindle.parallel.train.OptimizerConfig;
 /**
  * What {@link TensorParallelPlan#megatron()} can split, checked against a run's config before any
  * work starts; every message names the key, the value and the fix. The plan covers the baseline
- * decoder (attention + SwiGLU) and multi-head latent attention in its MLA sequence form. Variants whose parameters it does not know (MatFormer's nested
+ * decoder (attention + SwiGLU) and multi-head latent attention, split by heads in its MLA sequence
+ * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}). Variants whose parameters it does not know (MatFormer's nested
  * widths, CoLM's chains, MASA's shared atoms, Mamba/S4D mixers, GR-KAN) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
@@ -24,7 +25,12 @@ public final class TensorParallelSupport {
     public static void check(ModelConfig model, OptimizerConfig optim, int tp) {
         if (tp == 1) return;
         refuseVariants(model, tp);
-        divisible("model.heads", model.heads(), tp, "attention heads are split whole over the TP ranks");
+        MlaOptions mla = model.variant().mla();
+        if (mla.enabled() && mla.sequenceForm() == MlaOptions.Form.TPLA) {
+            divisible("model.mla.tplaShards", mla.tplaShards(), tp, "TPLA's latent shards are split whole over the TP ranks");
+        } else {
+            divisible("model.heads", model.heads(), tp, "attention heads are split whole over the TP ranks");
+        }
         for (int l = 0; l < model.layers(); l++) {
             String key = model.variant().ffnHiddenPerLayer().isEmpty() ? "model.ffnHidden" : "model.ffnHiddenPerLayer[" + l + "]";
             divisible(key, model.ffnHidden(l), tp, "the SwiGLU hidden units are split over the TP ranks");
@@ -51,9 +57,6 @@ public final class TensorParallelSupport {
         String variant = model.variant().matformer().enabled() ? "model.matformer (nested FFN widths)"
                 : model.variant().colm().enabled() ? "model.colm (chained layers)"
                 : model.variant().masa().enabled() ? "model.masa (shared attention atoms)"
-                : model.variant().mla().enabled() && model.variant().mla().sequenceForm() == MlaOptions.Form.TPLA
-                        ? "model.mla.sequenceForm=tpla (TPLA's latent shards in training; train with sequenceForm=mla,"
-                        + " then decode in TPLA form: spindle convert --to tpla)"
                 : model.hasRecurrentMixers() ? "model.mixers=" + model.mixers() + " (Mamba/S4D blocks)"
                 : model.ffn().equals("swiglu") ? null : "model.ffn=" + model.ffn();
         if (variant != null) {

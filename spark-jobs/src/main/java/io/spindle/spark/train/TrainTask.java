@@ -60,7 +60,7 @@ final class TrainTask extends AbstractFunction1<Iterator<Integer>, Iterator<Trai
                     host, secret, parallel.comm());
             try (groups;
                  DataParallel dataParallel = new DataParallel(groups.dp(), parallel.bucketBytes(), parallel.gradPrecision());
-                 TensorParallel tensorParallel = new TensorParallel(groups.tp(), TensorParallelPlan.megatron());
+                 TensorParallel tensorParallel = new TensorParallel(groups.tp(), TensorParallelPlan.forModel(config.model()));
                  MetricsClient metrics = rank == 0
                          ? new MetricsClient(driverHost, metricsPort, secret, CONNECT_TIMEOUT_MS) : null) {
                 // only rank 0 reports (RankTrainer emits nothing elsewhere), so the others need no connection

@@ -128,8 +128,11 @@ class ConfigLoaderTest {
         assertTrue(matformer.contains("model.matformer"), matformer);
         SpindleConfig mla = ConfigLoader.load(write("parallel.tp = 2\nmodel.attention = mla"), List.of());
         assertTrue(mla.model().variant().mla().enabled(), "MLA splits by heads like MHA");
-        String tplaForm = error("parallel.tp = 2\nmodel.attention = mla\nmodel.mla.tplaShards = 2\nmodel.mla.sequenceForm = tpla");
-        assertTrue(tplaForm.contains("model.mla.sequenceForm=tpla") && tplaForm.contains("convert --to tpla"), tplaForm);
+        String tplaForm = "model.attention = mla\nmodel.mla.tplaShards = 2\nmodel.mla.sequenceForm = tpla\n";
+        assertEquals(2, ConfigLoader.load(write(tplaForm + "parallel.tp = 2"), List.of()).parallel().tp(),
+                "TPLA's sequence form splits by latent shards");
+        String shards = error(tplaForm + "parallel.tp = 4");
+        assertTrue(shards.contains("model.mla.tplaShards=2") && shards.contains("parallel.tp=4"), shards);
         SpindleConfig offloaded = ConfigLoader.load(write("parallel.tp = 2\noptim.offload.enabled = true"), List.of());
         assertTrue(offloaded.optim().offload().enabled(), "dense AdamW's slices may be offloaded under TP");
     }

@@ -230,6 +230,26 @@ class TrainJobTest {
     }
 
     /**
+     * MLA trained in TPLA's sequence form, its two latent shards split over two TP ranks on local[2],
+     * follows the same model on one rank.
+     */
+    @Test
+    void tplaSequenceFormSplitByLatentShardsOnTwoRanksTrainsLikeOneRank() throws IOException {
+        double[][] losses = new double[2][];
+        for (int tp = 1; tp <= 2; tp++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, run(out, concat(new String[]{"train", conf.toString(), "--set", "model.attention=mla", "--set",
+                    "model.mla.tplaShards=2", "--set", "model.mla.sequenceForm=tpla", "--set", "parallel.tp=" + tp, "--set",
+                    "run.dir=\"" + dir.resolve("tpla-form-tp" + tp).toUri() + "\""}, EIGHT_STEPS)), out.toString());
+            losses[tp - 1] = losses(metrics("tpla-form-tp" + tp));
+        }
+        double maxRelative = 0;
+        for (int i = 0; i < 8; i++) maxRelative = Math.max(maxRelative, Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]);
+        System.out.printf("spark TPLA-form TP=2 vs one rank: max relative loss difference %.3g over 8 steps%n", maxRelative);
+        assertTrue(maxRelative <= 1e-5, "TPLA form over two ranks follows one rank: " + maxRelative);
+    }
+
+    /**
      * A TPLA model's ranks as the two tasks of a Spark barrier stage on the TCP ring sample the same
      * text as its ranks as threads of this JVM (same checkpoint, prompt and seed): with two ranks each
      * all-reduce adds the same two partials in either order, so every logit is the same float.
