@@ -232,15 +232,7 @@ class TensorParallelTrainingTest {
         matchesSingleRank(mla, oneRank, 1, 2, 1e-3, 1e-3);
         matchesSingleRank(mla, oneRank, 1, 4, 1e-3, 1e-3);
 
-        TrainingConfig resumable = config(16, 8);
-        LocalCheckpointStorage store = new LocalCheckpointStorage(dir.resolve("mla-tp2"));
-        RankResult tp2 = onMesh(mla, 1, 2, resumable, Optional.of(new CheckpointWriter(store, "t", 5)), Optional.empty(),
-                adamW(resumable)).get(0);
-        RankResult tp1FromTp2 = onMesh(mla, 1, 1, resumable, Optional.empty(), Optional.of(new CheckpointCatalog(store).load(8)),
-                adamW(resumable)).get(0);
-        double resumed = maxRelativeDifference(Arrays.copyOfRange(tp2.column("loss"), 8, 16), tp1FromTp2.column("loss"));
-        System.out.printf("MLA: TP=1 resumed from TP=2's checkpoint, steps 9-16: %.3g%n", resumed);
-        assertTrue(resumed <= TOLERANCE, "TP=1 resumed from MLA TP=2's checkpoint follows it: " + resumed);
+        resumesAtOneRankFromTwo(mla, "MLA");
     }
 
     /**
@@ -265,15 +257,20 @@ class TensorParallelTrainingTest {
             if (shards == 4) matchesSingleRank(tpla, oneRank, 1, 4, 1e-3, 2e-2);
         }
         ModelConfig tpla = MODEL.withVariant(ModelVariant.BASELINE.withMla(new MlaOptions(true, 16, 0, 4, 2, MlaOptions.Form.TPLA)));
+        resumesAtOneRankFromTwo(tpla, "TPLA form");
+    }
+
+    /** {@code model} at TP=1, resumed from its TP=2 run's checkpoint of step 8, repeats that run's steps 9-16. */
+    private void resumesAtOneRankFromTwo(ModelConfig model, String label) throws Exception {
         TrainingConfig resumable = config(16, 8);
-        LocalCheckpointStorage store = new LocalCheckpointStorage(dir.resolve("tpla-tp2"));
-        RankResult tp2 = onMesh(tpla, 1, 2, resumable, Optional.of(new CheckpointWriter(store, "t", 5)), Optional.empty(),
+        LocalCheckpointStorage store = new LocalCheckpointStorage(dir.resolve(label.replace(' ', '-') + "-tp2"));
+        RankResult tp2 = onMesh(model, 1, 2, resumable, Optional.of(new CheckpointWriter(store, "t", 5)), Optional.empty(),
                 adamW(resumable)).get(0);
-        RankResult tp1FromTp2 = onMesh(tpla, 1, 1, resumable, Optional.empty(), Optional.of(new CheckpointCatalog(store).load(8)),
+        RankResult tp1FromTp2 = onMesh(model, 1, 1, resumable, Optional.empty(), Optional.of(new CheckpointCatalog(store).load(8)),
                 adamW(resumable)).get(0);
         double resumed = maxRelativeDifference(Arrays.copyOfRange(tp2.column("loss"), 8, 16), tp1FromTp2.column("loss"));
-        System.out.printf("TPLA form: TP=1 resumed from TP=2's checkpoint, steps 9-16: %.3g%n", resumed);
-        assertTrue(resumed <= TOLERANCE, "TP=1 resumed from TPLA TP=2's checkpoint follows it: " + resumed);
+        System.out.printf("%s: TP=1 resumed from TP=2's checkpoint, steps 9-16: %.3g%n", label, resumed);
+        assertTrue(resumed <= TOLERANCE, "TP=1 resumed from " + label + " TP=2's checkpoint follows it: " + resumed);
     }
 
     /**

@@ -207,15 +207,7 @@ class TrainJobTest {
      */
     @Test
     void latentAttentionSplitByHeadsOnTwoRanksTrainsLikeOneRank() throws IOException {
-        double[][] losses = new double[2][];
-        for (int tp = 1; tp <= 2; tp++) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertEquals(0, run(out, concat(new String[]{"train", conf.toString(), "--set", "model.attention=mla", "--set",
-                    "parallel.tp=" + tp, "--set", "run.dir=\"" + dir.resolve("mla-tp" + tp).toUri() + "\""}, EIGHT_STEPS)),
-                    out.toString());
-            assertTrue(out.toString().contains(tp + " rank(s)"), out.toString());
-            losses[tp - 1] = losses(metrics("mla-tp" + tp));
-        }
+        double[][] losses = {lossesAt("mla-tp", 1, "model.attention=mla"), lossesAt("mla-tp", 2, "model.attention=mla")};
         assertEquals(8, losses[1].length);
         double maxRelative = 0;
         for (int i = 0; i < 8; i++) {
@@ -235,14 +227,8 @@ class TrainJobTest {
      */
     @Test
     void tplaSequenceFormSplitByLatentShardsOnTwoRanksTrainsLikeOneRank() throws IOException {
-        double[][] losses = new double[2][];
-        for (int tp = 1; tp <= 2; tp++) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertEquals(0, run(out, concat(new String[]{"train", conf.toString(), "--set", "model.attention=mla", "--set",
-                    "model.mla.tplaShards=2", "--set", "model.mla.sequenceForm=tpla", "--set", "parallel.tp=" + tp, "--set",
-                    "run.dir=\"" + dir.resolve("tpla-form-tp" + tp).toUri() + "\""}, EIGHT_STEPS)), out.toString());
-            losses[tp - 1] = losses(metrics("tpla-form-tp" + tp));
-        }
+        String[] tplaForm = {"model.attention=mla", "model.mla.tplaShards=2", "model.mla.sequenceForm=tpla"};
+        double[][] losses = {lossesAt("tpla-form-tp", 1, tplaForm), lossesAt("tpla-form-tp", 2, tplaForm)};
         double maxRelative = 0;
         for (int i = 0; i < 8; i++) maxRelative = Math.max(maxRelative, Math.abs(losses[1][i] - losses[0][i]) / losses[0][i]);
         System.out.printf("spark TPLA-form TP=2 vs one rank: max relative loss difference %.3g over 8 steps%n", maxRelative);
@@ -274,6 +260,17 @@ class TrainJobTest {
         ByteArrayOutputStream notTpla = new ByteArrayOutputStream();
         assertEquals(2, run(notTpla, "generate", dir.resolve("mla-decode").toString(), "--spark"),
                 "an MLA model not converted to TPLA is refused");
+    }
+
+    /** The 8 steps' losses of a run into {@code runDir + tp} at parallel.tp = {@code tp} with {@code settings}. */
+    private static double[] lossesAt(String runDir, int tp, String... settings) throws IOException {
+        List<String> args = new ArrayList<>(List.of("train", conf.toString(), "--set", "parallel.tp=" + tp, "--set",
+                "run.dir=\"" + dir.resolve(runDir + tp).toUri() + "\""));
+        for (String setting : settings) args.addAll(List.of("--set", setting));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, run(out, concat(args.toArray(String[]::new), EIGHT_STEPS)), out.toString());
+        assertTrue(out.toString().contains(tp + " rank(s)"), out.toString());
+        return losses(metrics(runDir + tp));
     }
 
     private static String[] concat(String[] a, String[] b) {
