@@ -16,8 +16,10 @@ import java.util.Set;
  * @param role  one of {@link #ROLES}; decides weight decay and optimizer routing
  * @param value the parameter, updated in place
  * @param grad  its gradient, read only
+ * @param sums  completes sums over the parameter's elements when {@code value} is a slice of it
+ *              (tensor parallelism); {@link TensorSums#WHOLE} otherwise
  */
-public record ParamSlot(String name, long[] shape, String role, INDArray value, INDArray grad) {
+public record ParamSlot(String name, long[] shape, String role, INDArray value, INDArray grad, TensorSums sums) {
     public static final String MATRIX = "matrix";
     public static final String EMBEDDING = "embedding";
     public static final String HEAD = "head";
@@ -45,6 +47,12 @@ public record ParamSlot(String name, long[] shape, String role, INDArray value, 
         }
         requireView(name + " value", value, shape);
         requireView(name + " grad", grad, shape);
+        if (sums == null) sums = TensorSums.WHOLE;
+    }
+
+    /** A parameter held whole. */
+    public ParamSlot(String name, long[] shape, String role, INDArray value, INDArray grad) {
+        this(name, shape, role, value, grad, TensorSums.WHOLE);
     }
 
     /** A copy: records expose their components, and a shared array could be changed behind our back. */

@@ -23,6 +23,7 @@ import java.util.Set;
  * w = w - lr trust u,   trust = ||w|| / ||u||  (1 if either norm is 0)
  * </pre>
  * Weight decay applies to the roles in {@code decayedRoles}, as in {@link io.spindle.optim.adamw.AdamW}.
+ * A parameter held in slices ({@link ParamSlot#sums()}) takes the trust ratio of the whole tensor.
  */
 public final class Lamb extends StoredStateOptimizer {
     private static final String M = "m";
@@ -67,6 +68,7 @@ public final class Lamb extends StoredStateOptimizer {
             SlotChunks mv = moments.chunks(i);
             Coefficients c = new Coefficients((float) beta1, (float) beta2, c1, c2, (float) eps, wd);
             double[] norms = norms(w, g, mv, c);
+            p.sums().complete(norms);                     // a tensor-parallel slice's trust ratio is the whole tensor's
             double wNorm = Math.sqrt(norms[0]);
             double uNorm = Math.sqrt(norms[1]);
             // Algorithm 2 leaves 0/0 undefined; 1 keeps a zero tensor (or a zero update) moving like Adam.

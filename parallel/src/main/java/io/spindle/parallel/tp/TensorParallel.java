@@ -4,6 +4,7 @@ import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.core.ShardLayout;
 import io.spindle.optim.Optimizer;
+import io.spindle.optim.TensorSums;
 import io.spindle.optim.clip.GradientClipping;
 import io.spindle.optim.state.TensorSource;
 import io.spindle.parallel.comm.Communicator;
@@ -79,6 +80,21 @@ public final class TensorParallel implements AutoCloseable {
         double norm = Math.sqrt(replicated + scalar.getFloat(0));
         GradientClipping.clipToNorm(params.grads(), norm, maxNorm);
         return norm;
+    }
+
+    /**
+     * How an optimizer completes sums over parameter {@code p}'s elements (LAMB's norms): over the
+     * group when this rank holds a slice of it (every rank of the group takes the step, so every rank
+     * calls it for the same parameters in the same order), as they are when it holds it whole.
+     */
+    public TensorSums sumsOf(Parameter p) {
+        if (group.size() == 1 || p.slice().isWhole()) return TensorSums.WHOLE;
+        return partial -> {
+            INDArray sums = Nd4j.create(DataType.FLOAT, partial.length);
+            for (int i = 0; i < partial.length; i++) sums.putScalar(i, (float) partial[i]);
+            group.allReduce(sums, ReduceOp.SUM);
+            for (int i = 0; i < partial.length; i++) partial[i] = sums.getFloat(i);
+        };
     }
 
     /** The model's parameters at logical shapes (a collective: every rank of the group calls it). */

@@ -13,8 +13,9 @@ import io.spindle.parallel.train.OptimizerConfig;
  * widths, CoLM's chains, MASA's shared atoms, Mamba/S4D mixers, GR-KAN) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
- * family's orthogonalization, LAMB's per-tensor trust ratio) or whose state is grouped across a
- * tensor (COAT) would give another update on a slice, so only dense AdamW runs under TP. Its state
+ * family's orthogonalization) or whose state is grouped across a tensor (COAT) would give another
+ * update on a slice, so dense AdamW and LAMB (whose per-tensor norms the group completes through
+ * {@link TensorParallel#sumsOf}) run under TP. Its state
  * may be offloaded (Fuyou): each rank offloads its own slices, and checkpoints gather and cut them a
  * tensor at a time.
  */
@@ -41,10 +42,11 @@ public final class TensorParallelSupport {
                     + tp + ": the embedding and the LM head are split by vocabulary rows; set model.vocabSize=" + padded
                     + " (the ids above the tokenizer's are never used) or choose a parallel.tp dividing " + model.vocabSize());
         }
-        if (!optim.name().equals("adamw")) {
+        if (!optim.name().equals("adamw") && !optim.name().equals("lamb")) {
             throw new IllegalArgumentException("optim.name=" + optim.name() + " with parallel.tp=" + tp + ": only adamw"
-                    + " updates a matrix slice exactly as the whole matrix (the Muon family orthogonalizes whole matrices,"
-                    + " LAMB scales by whole-tensor norms); set optim.name=adamw or parallel.tp=1");
+                    + " and lamb (whose whole-tensor norms the TP group completes) update a matrix slice exactly as the"
+                    + " whole matrix; the Muon family orthogonalizes whole matrices; set optim.name=adamw or lamb, or"
+                    + " parallel.tp=1");
         }
         if (optim.stateFormat().kind() != StateFormat.Kind.DENSE) {
             throw new IllegalArgumentException("optim.state=coat with parallel.tp=" + tp + ": COAT groups state across"

@@ -3,10 +3,12 @@ package io.spindle.parallel.train;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.TensorSums;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Presents a model's parameters to an optimizer. {@code optim} does not know {@code layers}
@@ -16,10 +18,17 @@ import java.util.Locale;
 public final class ParameterSlots {
     private ParameterSlots() {}
 
+    /** Slots of a model held whole. */
     public static List<ParamSlot> of(ParameterSet parameters) {
+        return of(parameters, p -> TensorSums.WHOLE);
+    }
+
+    /** Slots whose sums over a parameter's elements {@code sums} completes (tensor parallelism's slices). */
+    public static List<ParamSlot> of(ParameterSet parameters, Function<Parameter, TensorSums> sums) {
         List<ParamSlot> slots = new ArrayList<>();
         for (Parameter p : parameters.parameters()) {
-            slots.add(new ParamSlot(p.name(), p.shape(), p.role().name().toLowerCase(Locale.ROOT), p.value(), p.grad()));
+            slots.add(new ParamSlot(p.name(), p.shape(), p.role().name().toLowerCase(Locale.ROOT), p.value(), p.grad(),
+                    sums.apply(p)));
         }
         return slots;
     }

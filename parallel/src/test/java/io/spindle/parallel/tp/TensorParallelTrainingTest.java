@@ -9,6 +9,7 @@ import io.spindle.layers.model.ModelVariant;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.lamb.Lamb;
 import io.spindle.optim.offload.OffloadConfig;
 import io.spindle.optim.offload.OffloadWindow;
 import io.spindle.optim.schedule.WarmupCosine;
@@ -165,11 +166,17 @@ class TensorParallelTrainingTest {
         return () -> new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
     }
 
-    /** Every step's loss and gradient norm within the tolerances, relative to {@code single}'s. */
+    /** Every step's loss and gradient norm within the tolerances, relative to {@code single}'s (AdamW). */
     private static void matchesSingleRank(ModelConfig model, RankResult single, int dp, int tp, double lossTolerance,
                                           double normTolerance) throws Exception {
         TrainingConfig cfg = config(STEPS, 1000);
-        List<RankResult> ranks = onMesh(model, dp, tp, cfg, Optional.empty(), Optional.empty(), adamW(cfg));
+        matchesSingleRank(model, single, dp, tp, lossTolerance, normTolerance, cfg, adamW(cfg));
+    }
+
+    private static void matchesSingleRank(ModelConfig model, RankResult single, int dp, int tp, double lossTolerance,
+                                          double normTolerance, TrainingConfig cfg, Supplier<Optimizer> optimizer)
+            throws Exception {
+        List<RankResult> ranks = onMesh(model, dp, tp, cfg, Optional.empty(), Optional.empty(), optimizer);
         RankResult leader = ranks.get(0);
         double[] expected = single.column("loss");
         assertEquals(STEPS, expected.length);
@@ -211,6 +218,25 @@ class TensorParallelTrainingTest {
     @Test
     void twoReplicasOfTwoTensorParallelRanksFollowOneRank() throws Exception {
         matchesSingleRank(2, 2);
+    }
+
+    /**
+     * LAMB, whose trust ratio is the whole tensor's: each rank's slice sums its squares and the TP
+     * group completes them, so TP=2 and TP=4 follow TP=1 as AdamW does.
+     */
+    @Test
+    void lambFollowsOneRankWithWholeTensorTrustRatios() throws Exception {
+        // LAMB moves each tensor by lr times its norm: 5x AdamW's rate here (docs/optimizers.md sweeps 30x)
+        TrainingConfig base = config(STEPS, 1000);
+        TrainingConfig cfg = new TrainingConfig(STEPS, base.batch(), base.seq(), 5e-2, 5e-3, base.warmupSteps(),
+                base.weightDecay(), base.beta1(), base.beta2(), base.eps(), base.gradClip(), base.evalEvery(),
+                base.evalBatches(), base.checkpointEvery(), base.keepCheckpoints(), base.logEvery(), base.seed(),
+                base.onNonFinite());
+        Supplier<Optimizer> lamb = () -> new Lamb(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay(),
+                AdamW.DEFAULT_DECAYED_ROLES);
+        RankResult oneRank = onMesh(MODEL, 1, 1, cfg, Optional.empty(), Optional.empty(), lamb).get(0);
+        matchesSingleRank(MODEL, oneRank, 1, 2, TOLERANCE, TOLERANCE, cfg, lamb);
+        matchesSingleRank(MODEL, oneRank, 1, 4, TOLERANCE, TOLERANCE, cfg, lamb);
     }
 
     /**

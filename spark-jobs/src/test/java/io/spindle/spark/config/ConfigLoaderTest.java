@@ -120,6 +120,8 @@ class ConfigLoaderTest {
         assertTrue(ffn.contains("model.ffnHidden=385"), ffn);
         String muon = error("parallel.tp = 2\noptim.name = muon");
         assertTrue(muon.contains("optim.name=muon") && muon.contains("adamw"), muon);
+        assertEquals("lamb", ConfigLoader.load(write("parallel.tp = 2\noptim.name = lamb"), List.of()).optim().name(),
+                "LAMB's whole-tensor norms are completed over the TP group");
         String coat = error("parallel.tp = 2\noptim.state = coat");
         assertTrue(coat.contains("optim.state=coat"), coat);
         String mamba = error("parallel.tp = 2\nmodel.mixers = [mamba, attention, mamba, attention]");

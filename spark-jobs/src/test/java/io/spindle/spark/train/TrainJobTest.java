@@ -235,6 +235,14 @@ class TrainJobTest {
         assertTrue(maxRelative <= 1e-5, "TPLA form over two ranks follows one rank: " + maxRelative);
     }
 
+    /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
+    @Test
+    void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
+        double[] one = lossesAt("lamb-tp", 1, "optim.name=lamb");
+        double[] two = lossesAt("lamb-tp", 2, "optim.name=lamb");
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "LAMB loss of step " + (i + 1));
+    }
+
     /**
      * A TPLA model's ranks as the two tasks of a Spark barrier stage on the TCP ring sample the same
      * text as its ranks as threads of this JVM (same checkpoint, prompt and seed): with two ranks each
