@@ -107,62 +107,18 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
         this.wkRope = hasRope ? new Linear(params, prefix + ".wk_rope", d, shape.ropeDim(), ParameterRole.MATRIX, init) : null;
         this.rope = hasRope ? new RotaryEmbedding(shape.ropeDim(), maxSeq, ropeBase) : null;
         this.layout = params.layout();
-        this.latentSplit = !wdkv.weight().slice().isWhole();
-        this.localLatent = latentSplit ? latentShare(prefix, shape) : r;
-        this.localHeads = latentSplit ? shape.heads() : localHeads(prefix, shape);
+        LayerShare share = LayerShare.of(this, prefix);
+        this.latentSplit = share.latentSplit();
+        this.localLatent = share.latent();
+        this.localHeads = share.heads();
         int localShards = shape.shards() / (r / localLatent);
         this.core = new LatentAttentionCore(localHeads, localLatent, localShards, shape.ropeDim(), shape.scale());
         this.decoder = new LatentDecoder(this);
         this.outHi = localLatent;
     }
 
-    /**
-     * The latent columns a TPLA latent split gives this instance: wdkv's rows, the same columns of
-     * wuk, wuv and the norm's gain, whole TPLA shards; every other map whole.
-     */
-    private int latentShare(String prefix, LatentShape shape) {
-        int width = wdkv.out();
-        int holders = shape.latent() / width;
-        boolean agree = shape.latent() % width == 0 && wuk.slice().dim() == 1 && wuk.shape()[1] == width
-                && wuv.slice().dim() == 1 && wuv.shape()[1] == width
-                && (kvNorm == null || kvNorm.gain().shape()[0] == width)
-                && wq.weight().slice().isWhole() && wo.weight().slice().isWhole()
-                && (wqRope == null || wqRope.weight().slice().isWhole()) && (wkRope == null || wkRope.weight().slice().isWhole());
-        if (!agree) {
-            throw new IllegalArgumentException(prefix + ": the MLA parameters' slices are not one latent split (wdkv "
-                    + width + " rows, wuk/wuv " + wuk.shape()[1] + "/" + wuv.shape()[1] + " columns; wq, wo and the RoPE"
-                    + " maps must be whole)");
-        }
-        if (shape.shards() % holders != 0) {
-            throw new IllegalArgumentException(prefix + ": a latent split over " + holders + " ranks needs whole TPLA"
-                    + " shards on each; the sequence form has " + shape.shards() + " (model.mla.tplaShards must be a"
-                    + " multiple of " + holders + " with model.mla.sequenceForm=tpla)");
-        }
-        return width;
-    }
-
-    /** The number of whole heads the per-head parameters' slices hold; they must all agree. */
-    private int localHeads(String prefix, LatentShape shape) {
-        int dh = shape.headDim();
-        int heads = wq.out() / dh;
-        boolean agree = wq.out() % dh == 0 && wuk.shape()[0] == (long) heads * dh
-                && wuv.shape()[0] == (long) heads * dh && wo.in() == heads * dh
-                && (wqRope == null || wqRope.out() == heads * shape.ropeDim())
-                && wdkv.weight().slice().isWhole() && (wkRope == null || wkRope.weight().slice().isWhole());
-        if (!agree) {
-            throw new IllegalArgumentException(prefix + ": the MLA parameters' slices are not one whole-head split (wq "
-                    + wq.out() + " rows, wuk/wuv " + wuk.shape()[0] + "/" + wuv.shape()[0] + ", wo " + wo.in()
-                    + " columns, head size " + dh + "; wdkv and wk_rope must be whole)");
-        }
-        if (heads != shape.heads() && shape.shards() > 1) {
-            throw new IllegalArgumentException(prefix + ": TPLA's sequence form (" + shape.shards() + " latent shards)"
-                    + " cannot also split heads; train it with model.mla.sequenceForm=mla");
-        }
-        return heads;
-    }
-
     /** Whether this instance holds every head and the whole latent (not a tensor-parallel share): decoding needs that. */
-    private boolean holdsEveryHead() {
+    private boolean holdsWholeLayer() {
         return localHeads == shape.heads() && !latentSplit;
     }
 
@@ -306,7 +262,7 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
     /** A KV-latent cache of every shard for {@code batch} sequences: MLA decoding (TPLA's when shards > 1) on one device. */
     @Override
     public State start(int batch) {
-        requireEveryHead();
+        requireWholeLayer();
         return new LatentCache(batch, maxSeq, shape, 0, shape.shards(), LatentReduction.NONE);
     }
 
@@ -316,12 +272,12 @@ public final class MultiHeadLatentAttention implements RecurrentMixer {
      * partials with the other holders' through {@code reduction}.
      */
     public LatentCache startShards(int batch, int shards, int firstShard, int count, LatentReduction reduction) {
-        requireEveryHead();
+        requireWholeLayer();
         return new LatentCache(batch, maxSeq, shape.withShards(shards), firstShard, count, reduction);
     }
 
-    private void requireEveryHead() {
-        if (!holdsEveryHead()) {
+    private void requireWholeLayer() {
+        if (!holdsWholeLayer()) {
             throw new IllegalStateException("MLA decoding needs every head and the whole latent; this instance holds "
                     + localHeads + " of " + shape.heads() + " heads and " + localLatent + " of " + shape.latent()
                     + " latent columns (a tensor-parallel share): decode from the checkpoint, which holds whole tensors");
