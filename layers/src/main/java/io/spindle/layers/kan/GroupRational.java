@@ -14,7 +14,8 @@ import java.nio.FloatBuffer;
  * {@code y = P(x)/Q(x)}, {@code P = Σ_{i=0..5} a_i x^i}, {@code Q = 1 + Σ_{j=1..4} |b_j| |x|^j},
  * applied elementwise with one coefficient set per channel group: channel c belongs to group
  * {@code c / (channels / groups)}. Coefficients are {@code num [groups, 6]} and
- * {@code den [groups, 4]}, role COEFFICIENT.
+ * {@code den [groups, 4]}, role COEFFICIENT. When the parameter set holds a slice of the groups
+ * (tensor parallelism of the channels), this instance computes the channels of those groups.
  *
  * <p>The input may carry a per-channel bias that is added first ({@code y = R(x + bias)}), so the
  * preceding linear layer's bias costs no pass of its own and its gradient is summed here.
@@ -54,11 +55,16 @@ public final class GroupRational {
             throw new IllegalArgumentException(prefix + ": groups=" + groups + " must be positive and divide channels="
                     + channels + "; choose a divisor of " + channels);
         }
-        this.channels = channels;
-        this.groups = groups;
         this.width = channels / groups;
         this.num = params.add(prefix + ".num", new long[] {groups, NUM}, ParameterRole.COEFFICIENT, start.numerator());
         this.den = params.add(prefix + ".den", new long[] {groups, DEN}, ParameterRole.COEFFICIENT, start.denominator());
+        // A tensor-parallel slice of the groups holds whole groups of contiguous channels: it computes those.
+        this.groups = (int) num.shape()[0];
+        this.channels = width * this.groups;
+        if (den.shape()[0] != this.groups) {
+            throw new IllegalArgumentException(prefix + ": num holds " + this.groups + " groups but den " + den.shape()[0]
+                    + "; split both by groups or neither");
+        }
     }
 
     public Parameter numerator() { return num; }

@@ -9,8 +9,9 @@ import io.spindle.parallel.train.OptimizerConfig;
  * What {@link TensorParallelPlan#megatron()} can split, checked against a run's config before any
  * work starts; every message names the key, the value and the fix. The plan covers the baseline
  * decoder (attention + SwiGLU) and multi-head latent attention, split by heads in its MLA sequence
- * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}). Variants whose parameters it does not know (MatFormer's nested
- * widths, CoLM's chains, MASA's shared atoms, Mamba/S4D mixers, GR-KAN) would be replicated and
+ * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}), with a SwiGLU or GR-KAN
+ * FFN. Variants whose parameters it does not know (MatFormer's nested widths, CoLM's chains, MASA's
+ * shared atoms, Mamba/S4D mixers) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
  * family's orthogonalization) or whose state is grouped across a tensor (COAT) would give another
@@ -34,7 +35,12 @@ public final class TensorParallelSupport {
         }
         for (int l = 0; l < model.layers(); l++) {
             String key = model.variant().ffnHiddenPerLayer().isEmpty() ? "model.ffnHidden" : "model.ffnHiddenPerLayer[" + l + "]";
-            divisible(key, model.ffnHidden(l), tp, "the SwiGLU hidden units are split over the TP ranks");
+            divisible(key, model.ffnHidden(l), tp, "the FFN's hidden units are split over the TP ranks");
+        }
+        if (model.ffn().equals("gr-kan") && ModelConfig.GR_KAN_GROUPS % tp != 0) {
+            throw new IllegalArgumentException("model.ffn=gr-kan with parallel.tp=" + tp + ": GR-KAN's "
+                    + ModelConfig.GR_KAN_GROUPS + " rational groups of hidden channels are split whole over the TP ranks;"
+                    + " choose a parallel.tp that divides " + ModelConfig.GR_KAN_GROUPS);
         }
         if (model.vocabSize() % tp != 0) {
             int padded = (model.vocabSize() / tp + 1) * tp;
@@ -60,10 +66,10 @@ public final class TensorParallelSupport {
                 : model.variant().colm().enabled() ? "model.colm (chained layers)"
                 : model.variant().masa().enabled() ? "model.masa (shared attention atoms)"
                 : model.hasRecurrentMixers() ? "model.mixers=" + model.mixers() + " (Mamba/S4D blocks)"
-                : model.ffn().equals("swiglu") ? null : "model.ffn=" + model.ffn();
+                : null;
         if (variant != null) {
             throw new IllegalArgumentException(variant + " cannot run with parallel.tp=" + tp + ": the tensor-parallel"
-                    + " plan splits the baseline decoder's attention (MHA or MLA) and SwiGLU only; set parallel.tp=1"
+                    + " plan splits the baseline decoder's attention (MHA or MLA) and FFN (SwiGLU or GR-KAN) only; set parallel.tp=1"
                     + " (use parallel.dp to spread this model over more ranks) or turn the variant off");
         }
     }

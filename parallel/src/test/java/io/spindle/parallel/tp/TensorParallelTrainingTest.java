@@ -188,9 +188,9 @@ class TensorParallelTrainingTest {
         double lossDiff = maxRelativeDifference(expected, leader.column("loss"));
         double normDiff = maxRelativeDifference(norms, leader.column("grad_norm"));
         System.out.printf("%s DP=%d x TP=%d vs TP=1: max relative loss difference %.3g, gradient norm %.3g over %d steps;"
-                + " final val_loss %.7f vs %.7f%n", !model.variant().mla().enabled() ? "MHA"
+                + " final val_loss %.7f vs %.7f%n", (!model.variant().mla().enabled() ? "MHA"
                 : model.variant().mla().sequenceForm() == MlaOptions.Form.TPLA ? "TPLA-form (" + model.variant().mla().tplaShards()
-                + " shards)" : "MLA", dp, tp, lossDiff, normDiff, STEPS, leader.outcome().finalValLoss(),
+                + " shards)" : "MLA") + " + " + model.ffn(), dp, tp, lossDiff, normDiff, STEPS, leader.outcome().finalValLoss(),
                 single.outcome().finalValLoss());
         assertTrue(lossDiff <= lossTolerance, "every step's loss within " + lossTolerance + " relative: " + lossDiff);
         assertTrue(normDiff <= normTolerance, "every step's global gradient norm within " + normTolerance + ": " + normDiff);
@@ -237,6 +237,22 @@ class TensorParallelTrainingTest {
         RankResult oneRank = onMesh(MODEL, 1, 1, cfg, Optional.empty(), Optional.empty(), lamb).get(0);
         matchesSingleRank(MODEL, oneRank, 1, 2, TOLERANCE, TOLERANCE, cfg, lamb);
         matchesSingleRank(MODEL, oneRank, 1, 4, TOLERANCE, TOLERANCE, cfg, lamb);
+    }
+
+    /**
+     * KAT's GR-KAN FFN split by hidden channels (fc1, its bias and the hidden rational's groups by
+     * rows, fc2 by columns): TP=2 and TP=4 follow TP=1, the input rational and fc2's bias stay
+     * bit-identical on every rank.
+     */
+    @Test
+    void grKanFfnSplitByHiddenGroupsFollowsOneRank() throws Exception {
+        ModelConfig grKan = new ModelConfig("tp-test", 260, 32, 2, 4, 64, 32, 10000.0, 1e-6, 0.02, List.of(), "gr-kan");
+        TrainingConfig cfg = config(STEPS, 1000);
+        RankResult oneRank = onMesh(grKan, 1, 1, cfg, Optional.empty(), Optional.empty(), adamW(cfg)).get(0);
+        assertTrue(oneRank.replicated().containsKey("blocks.0.ffn.rational1.num")
+                && oneRank.replicated().containsKey("blocks.0.ffn.fc2_bias"), oneRank.replicated().keySet().toString());
+        matchesSingleRank(grKan, oneRank, 1, 2, TOLERANCE, TOLERANCE);
+        matchesSingleRank(grKan, oneRank, 1, 4, TOLERANCE, TOLERANCE);
     }
 
     /**

@@ -122,6 +122,7 @@ class ConfigLoaderTest {
         assertTrue(muon.contains("optim.name=muon") && muon.contains("adamw"), muon);
         assertEquals("lamb", ConfigLoader.load(write("parallel.tp = 2\noptim.name = lamb"), List.of()).optim().name(),
                 "LAMB's whole-tensor norms are completed over the TP group");
+        assertEquals("gr-kan", ConfigLoader.load(write("parallel.tp = 2\nmodel.ffn = gr-kan"), List.of()).model().ffn());
         String coat = error("parallel.tp = 2\noptim.state = coat");
         assertTrue(coat.contains("optim.state=coat"), coat);
         String mamba = error("parallel.tp = 2\nmodel.mixers = [mamba, attention, mamba, attention]");

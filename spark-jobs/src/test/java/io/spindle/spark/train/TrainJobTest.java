@@ -235,6 +235,14 @@ class TrainJobTest {
         assertTrue(maxRelative <= 1e-5, "TPLA form over two ranks follows one rank: " + maxRelative);
     }
 
+    /** A GR-KAN FFN split by hidden groups over two TP ranks on local[2] follows one rank. */
+    @Test
+    void grKanOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
+        double[] one = lossesAt("grkan-tp", 1, "model.ffn=gr-kan");
+        double[] two = lossesAt("grkan-tp", 2, "model.ffn=gr-kan");
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "GR-KAN loss of step " + (i + 1));
+    }
+
     /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
     @Test
     void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
