@@ -34,11 +34,24 @@ public final class S4D {
     private INDArray y;
     private INDArray dx;
 
+    /**
+     * {@code channels} independent SSMs; when the parameter set holds a slice of them (tensor
+     * parallelism of the channels) this instance runs that slice's channels.
+     */
     public S4D(ParameterSet params, String prefix, int channels, int stateSize, S4DKernel.Init init) {
-        this.channels = channels;
         this.kernel = new S4DKernel(params, prefix, channels, stateSize, init, 0.001, 0.1);
         this.skip = params.add(prefix + ".D", new long[] {channels}, ParameterRole.VECTOR, Initializer.normal(1));
-        this.convolution = new CausalFftConvolution(channels);
+        this.channels = kernel.channels();
+        if (skip.shape()[0] != this.channels) {
+            throw new IllegalArgumentException(prefix + ": D holds " + skip.shape()[0] + " channels but the kernel "
+                    + this.channels + "; split every S4D parameter by channels or none");
+        }
+        this.convolution = new CausalFftConvolution(this.channels);
+    }
+
+    /** The first of this instance's channels among all of them (0 unless a tensor-parallel slice). */
+    public int firstChannel() {
+        return (int) skip.slice().start(skip.logicalShape());
     }
 
     public int channels() { return channels; }

@@ -53,7 +53,6 @@ public final class S4DKernel {
         if (!(dtMin > 0) || !(dtMax >= dtMin)) {
             throw new IllegalArgumentException(prefix + ": need 0 < dtMin <= dtMax, got " + dtMin + ", " + dtMax);
         }
-        this.channels = channels;
         this.modes = stateSize / 2;
         long[] hm = {channels, modes};
         double lo = Math.log(dtMin), hi = Math.log(dtMax);
@@ -68,6 +67,8 @@ public final class S4DKernel {
         });
         this.cRe = params.add(prefix + ".C_re", hm, ParameterRole.VECTOR, Initializer.normal(Math.sqrt(0.5)));
         this.cIm = params.add(prefix + ".C_im", hm, ParameterRole.VECTOR, Initializer.normal(Math.sqrt(0.5)));
+        // A tensor-parallel slice of the channels (the same rows of every parameter) computes those channels.
+        this.channels = (int) logDt.shape()[0];
     }
 
     public int channels() { return channels; }

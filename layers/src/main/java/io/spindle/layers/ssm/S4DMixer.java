@@ -4,6 +4,7 @@ import io.spindle.layers.core.Buffers;
 import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
 import io.spindle.layers.kan.Gelu;
 import io.spindle.layers.linear.Linear;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,11 +18,20 @@ import java.nio.FloatBuffer;
  * uses a 1×1 convolution with a GLU; a plain projection keeps the block the same width as an
  * attention layer's output). Parameters: {@code prefix.ssm.*} (see {@link S4D}) and
  * {@code prefix.out} (MATRIX).
+ *
+ * <p>When the parameter set holds a slice of the channels ({@code prefix.ssm.*} by channel rows,
+ * {@code out} by input columns: tensor parallelism), this instance runs its channels' SSMs on its
+ * columns of x, {@code out} sums the holders' partial outputs, and the input gradient, which each
+ * holder has for its columns only, is completed over the holders.
  */
 public final class S4DMixer implements RecurrentMixer {
     private final int dModel;
     private final S4D ssm;
     private final Linear out;
+    private final ShardLayout layout;
+    private final boolean sliced;
+    private INDArray columns;
+    private INDArray dx;
     private INDArray s;
     private INDArray a;
     private INDArray ds;
@@ -32,11 +42,17 @@ public final class S4DMixer implements RecurrentMixer {
         this.dModel = dModel;
         this.ssm = new S4D(params, prefix + ".ssm", dModel, stateSize, init);
         this.out = new Linear(params, prefix + ".out", dModel, dModel, ParameterRole.MATRIX, outputInit);
+        this.layout = params.layout();
+        this.sliced = ssm.channels() != dModel;
+        if (out.in() != ssm.channels()) {
+            throw new IllegalArgumentException(prefix + ": out reads " + out.in() + " channels but the SSM runs "
+                    + ssm.channels() + "; split out by input columns with the SSM's channels");
+        }
     }
 
     @Override
     public INDArray forward(INDArray x, int batch, int seq) {
-        s = ssm.forward(x, batch, seq);
+        s = ssm.forward(sliced ? myColumns(x) : x, batch, seq);
         a = Buffers.reuse(a, s.shape());
         Gelu.forward(s, a);
         return out.forward(a);
@@ -48,11 +64,41 @@ public final class S4DMixer implements RecurrentMixer {
         INDArray da = out.backward(dy);
         ds = Buffers.reuse(ds, da.shape());
         Gelu.backward(s, da, ds);
-        return ssm.backward(ds);
+        INDArray dMine = ssm.backward(ds);
+        if (!sliced) return dMine;
+        // each holder has the gradient of its columns: place them in a zero [rows, dModel] and add up
+        dx = Buffers.reuse(dx, dMine.size(0), dModel);
+        dx.assign(0f);
+        copyColumns(dMine, 0, dx, ssm.firstChannel(), (int) dMine.size(0), ssm.channels(), ssm.channels(), dModel);
+        layout.sumPartials(dx);
+        return dx;
+    }
+
+    /** This instance's channels of x, [rows, channels], owned by this layer. */
+    private INDArray myColumns(INDArray x) {
+        int rows = (int) x.size(0);
+        columns = Buffers.reuse(columns, rows, ssm.channels());
+        copyColumns(x, ssm.firstChannel(), columns, 0, rows, ssm.channels(), dModel, ssm.channels());
+        return columns;
+    }
+
+    private static void copyColumns(INDArray from, int fromColumn, INDArray to, int toColumn, int rows, int width,
+                                    int fromStride, int toStride) {
+        FloatBuffer src = Buffers.floats(from);
+        FloatBuffer dst = Buffers.floats(to);
+        float[] row = new float[width];
+        for (int r = 0; r < rows; r++) {
+            src.get((int) from.offset() + r * fromStride + fromColumn, row, 0, width);
+            dst.put((int) to.offset() + r * toStride + toColumn, row, 0, width);
+        }
     }
 
     @Override
     public State start(int batch) {
+        if (sliced) {
+            throw new IllegalStateException("S4D decoding needs every channel; this instance holds " + ssm.channels()
+                    + " of " + dModel + " (a tensor-parallel share): decode from the checkpoint, which holds whole tensors");
+        }
         return new Recurrent(ssm.newState(batch));
     }
 

@@ -37,7 +37,8 @@ public final class TensorParallelPlan {
      * Norm gains are replicated. One all-reduce per block and direction each for attention and FFN.
      * KAT's GR-KAN FFN splits the same way by hidden channels: {@code fc1}, its bias and the hidden
      * rational's coefficient groups (whole groups of contiguous channels) by output rows, {@code fc2}
-     * by input columns; the input rational and {@code fc2}'s bias are replicated.
+     * by input columns; the input rational and {@code fc2}'s bias are replicated. An S4D mixer splits
+     * its channels: every SSM parameter by channel rows, its output projection by input columns.
      * Multi-head latent attention splits the same way by heads: its per-head maps {@code wq},
      * {@code wq_rope}, {@code wuk}, {@code wuv} by output rows and {@code wo} by input columns, while
      * the latent's down-projection {@code wdkv}, its norm and the shared RoPE key {@code wk_rope} are
@@ -52,6 +53,8 @@ public final class TensorParallelPlan {
         rules.add(rule("blocks\\.\\d+\\.ffn\\.w2", ShardingStyle.ROW));
         rules.add(rule("blocks\\.\\d+\\.ffn\\.(fc1|fc1_bias|rational2\\.num|rational2\\.den)", ShardingStyle.COLUMN));
         rules.add(rule("blocks\\.\\d+\\.ffn\\.fc2", ShardingStyle.ROW));
+        rules.add(rule("blocks\\.\\d+\\.s4d\\.ssm\\..*", ShardingStyle.COLUMN));
+        rules.add(rule("blocks\\.\\d+\\.s4d\\.out", ShardingStyle.ROW));
         rules.add(rule("embed\\.weight", ShardingStyle.VOCAB));
         rules.add(rule("head\\.weight", ShardingStyle.VOCAB));
         return new TensorParallelPlan(rules);

@@ -9,9 +9,9 @@ import io.spindle.parallel.train.OptimizerConfig;
  * What {@link TensorParallelPlan#megatron()} can split, checked against a run's config before any
  * work starts; every message names the key, the value and the fix. The plan covers the baseline
  * decoder (attention + SwiGLU) and multi-head latent attention, split by heads in its MLA sequence
- * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}), with a SwiGLU or GR-KAN
- * FFN. Variants whose parameters it does not know (MatFormer's nested widths, CoLM's chains, MASA's
- * shared atoms, Mamba/S4D mixers) would be replicated and
+ * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}), S4D mixers, and a SwiGLU
+ * or GR-KAN FFN. Variants whose parameters it does not know (MatFormer's nested widths, CoLM's chains, MASA's
+ * shared atoms, Mamba mixers) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
  * family's orthogonalization) or whose state is grouped across a tensor (COAT) would give another
@@ -36,6 +36,9 @@ public final class TensorParallelSupport {
         for (int l = 0; l < model.layers(); l++) {
             String key = model.variant().ffnHiddenPerLayer().isEmpty() ? "model.ffnHidden" : "model.ffnHiddenPerLayer[" + l + "]";
             divisible(key, model.ffnHidden(l), tp, "the FFN's hidden units are split over the TP ranks");
+        }
+        if (model.mixers().contains("s4d")) {
+            divisible("model.dModel", model.dModel(), tp, "S4D's channels (one SSM per model channel) are split over the TP ranks");
         }
         if (model.ffn().equals("gr-kan") && ModelConfig.GR_KAN_GROUPS % tp != 0) {
             throw new IllegalArgumentException("model.ffn=gr-kan with parallel.tp=" + tp + ": GR-KAN's "
@@ -65,7 +68,7 @@ public final class TensorParallelSupport {
         String variant = model.variant().matformer().enabled() ? "model.matformer (nested FFN widths)"
                 : model.variant().colm().enabled() ? "model.colm (chained layers)"
                 : model.variant().masa().enabled() ? "model.masa (shared attention atoms)"
-                : model.hasRecurrentMixers() ? "model.mixers=" + model.mixers() + " (Mamba/S4D blocks)"
+                : model.mixers().contains("mamba") ? "model.mixers=" + model.mixers() + " (Mamba blocks)"
                 : null;
         if (variant != null) {
             throw new IllegalArgumentException(variant + " cannot run with parallel.tp=" + tp + ": the tensor-parallel"

@@ -190,7 +190,7 @@ class TensorParallelTrainingTest {
         System.out.printf("%s DP=%d x TP=%d vs TP=1: max relative loss difference %.3g, gradient norm %.3g over %d steps;"
                 + " final val_loss %.7f vs %.7f%n", (!model.variant().mla().enabled() ? "MHA"
                 : model.variant().mla().sequenceForm() == MlaOptions.Form.TPLA ? "TPLA-form (" + model.variant().mla().tplaShards()
-                + " shards)" : "MLA") + " + " + model.ffn(), dp, tp, lossDiff, normDiff, STEPS, leader.outcome().finalValLoss(),
+                + " shards)" : "MLA") + " + " + model.ffn() + (model.mixers().isEmpty() ? "" : " " + model.mixers()), dp, tp, lossDiff, normDiff, STEPS, leader.outcome().finalValLoss(),
                 single.outcome().finalValLoss());
         assertTrue(lossDiff <= lossTolerance, "every step's loss within " + lossTolerance + " relative: " + lossDiff);
         assertTrue(normDiff <= normTolerance, "every step's global gradient norm within " + normTolerance + ": " + normDiff);
@@ -253,6 +253,21 @@ class TensorParallelTrainingTest {
                 && oneRank.replicated().containsKey("blocks.0.ffn.fc2_bias"), oneRank.replicated().keySet().toString());
         matchesSingleRank(grKan, oneRank, 1, 2, TOLERANCE, TOLERANCE);
         matchesSingleRank(grKan, oneRank, 1, 4, TOLERANCE, TOLERANCE);
+    }
+
+    /**
+     * S4D mixers split by channels (every SSM parameter by channel rows, the output projection by
+     * columns; each rank runs its channels on its columns of x and the input gradient is completed):
+     * a model of S4D and attention blocks at TP=2 and TP=4 follows TP=1.
+     */
+    @Test
+    void s4dMixersSplitByChannelsFollowOneRank() throws Exception {
+        ModelConfig s4d = new ModelConfig("tp-test", 260, 32, 2, 4, 64, 32, 10000.0, 1e-6, 0.02, List.of("s4d", "attention"),
+                "swiglu");
+        TrainingConfig cfg = config(STEPS, 1000);
+        RankResult oneRank = onMesh(s4d, 1, 1, cfg, Optional.empty(), Optional.empty(), adamW(cfg)).get(0);
+        matchesSingleRank(s4d, oneRank, 1, 2, TOLERANCE, TOLERANCE);
+        matchesSingleRank(s4d, oneRank, 1, 4, TOLERANCE, TOLERANCE);
     }
 
     /**

@@ -123,6 +123,8 @@ class ConfigLoaderTest {
         assertEquals("lamb", ConfigLoader.load(write("parallel.tp = 2\noptim.name = lamb"), List.of()).optim().name(),
                 "LAMB's whole-tensor norms are completed over the TP group");
         assertEquals("gr-kan", ConfigLoader.load(write("parallel.tp = 2\nmodel.ffn = gr-kan"), List.of()).model().ffn());
+        assertEquals(List.of("s4d", "attention", "s4d", "attention"), ConfigLoader.load(write(
+                "parallel.tp = 2\nmodel.mixers = [s4d, attention, s4d, attention]"), List.of()).model().mixers());
         String coat = error("parallel.tp = 2\noptim.state = coat");
         assertTrue(coat.contains("optim.state=coat"), coat);
         String mamba = error("parallel.tp = 2\nmodel.mixers = [mamba, attention, mamba, attention]");

@@ -243,6 +243,14 @@ class TrainJobTest {
         for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "GR-KAN loss of step " + (i + 1));
     }
 
+    /** An S4D mixer split by channels over two TP ranks on local[2] follows one rank. */
+    @Test
+    void s4dOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
+        double[] one = lossesAt("s4d-tp", 1, "model.mixers=[s4d]");
+        double[] two = lossesAt("s4d-tp", 2, "model.mixers=[s4d]");
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "S4D loss of step " + (i + 1));
+    }
+
     /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
     @Test
     void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
