@@ -11,6 +11,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * atom block), then multiplies; backward forms dW_l and sends it to the atoms and coefficients:
  * {@code dA_s += c[l, s] dW_l} (one rank-1 product over the atom block) and
  * {@code dc[l, s] += <A_s, dW_l>} (one product with the atom block).
+ *
+ * <p>On a tensor-parallel slice of the atoms ({@link MatrixDictionary}) W_l is that slice: a slice of
+ * the columns sums the holders' partial outputs, a slice of the rows completes the input gradient
+ * ({@link #completeInputGradient}), and since {@code <A_s, dW_l>} runs over the whole matrix each
+ * holder's part of the coefficients' gradient is summed over the holders before it is added.
  */
 public final class DictionaryLinear implements Projection {
     private final MatrixDictionary dict;
@@ -21,6 +26,7 @@ public final class DictionaryLinear implements Projection {
     private INDArray x;
     private INDArray y;
     private INDArray dx;
+    private INDArray coefficientGrad;
 
     public DictionaryLinear(MatrixDictionary dict, int layer) {
         if (layer < 0 || layer >= dict.layers()) {
@@ -64,13 +70,20 @@ public final class DictionaryLinear implements Projection {
         this.x = x;
         y = Buffers.reuse(y, x.size(0), dict.out());
         Blas.gemm(false, true, 1f, x, weight, 0f, y);
+        if (dict.slicesInputs()) dict.layout().sumPartials(y); // each slice of the inputs gave a partial sum
         return y;
     }
 
     public INDArray backward(INDArray dy) {
         dx = Buffers.reuse(dx, dy.size(0), dict.in());
         backward(dy, dx, false);
+        completeInputGradient(dx);
         return dx;
+    }
+
+    @Override
+    public void completeInputGradient(INDArray dx) {
+        if (dict.slicesOutputs()) dict.layout().sumPartials(dx);
     }
 
     /** As {@link #backward(INDArray)}, writing dx into (or, with {@code accumulate}, adding it to) the caller's dx. */
@@ -90,7 +103,21 @@ public final class DictionaryLinear implements Projection {
         Blas.gemm(true, false, s, size, 1, 1f, c, c.offset() + row, s,
                 weightGrad, weightGrad.offset(), size, 1f, dAtoms, dAtoms.offset(), size);
         // dc[l, :] (1 × S) += dW_l (1 × out*in) · A^T (out*in × S)
+        if (!dict.slicesOutputs() && !dict.slicesInputs()) {
+            Blas.gemm(false, true, 1, s, size, 1f, weightGrad, weightGrad.offset(), size,
+                    atoms, atoms.offset(), size, 1f, dc, dc.offset() + row, s);
+            return;
+        }
+        // over a slice: this holder's part of the products, summed over the holders, then added
+        coefficientGrad = Buffers.reuse(coefficientGrad, 1, s);
         Blas.gemm(false, true, 1, s, size, 1f, weightGrad, weightGrad.offset(), size,
-                atoms, atoms.offset(), size, 1f, dc, dc.offset() + row, s);
+                atoms, atoms.offset(), size, 0f, coefficientGrad, coefficientGrad.offset(), s);
+        dict.layout().sumPartials(coefficientGrad);
+        java.nio.FloatBuffer to = Buffers.floats(dc);
+        java.nio.FloatBuffer part = Buffers.floats(coefficientGrad);
+        for (int j = 0; j < s; j++) {
+            int at = (int) (dc.offset() + row + j);
+            to.put(at, to.get(at) + part.get((int) coefficientGrad.offset() + j));
+        }
     }
 }

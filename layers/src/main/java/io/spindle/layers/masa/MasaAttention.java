@@ -20,7 +20,9 @@ public final class MasaAttention implements SequenceMixer {
                 new DictionaryLinear(dictionaries.k(), layer),
                 new DictionaryLinear(dictionaries.v(), layer),
                 new DictionaryLinear(dictionaries.o(), layer),
-                new CausalAttentionCore(dictionaries.q().in(), heads, maxSeq, ropeBase));
+                // with q, k, v split by rows (tensor parallelism) this instance holds whole heads only
+                new CausalAttentionCore(dictionaries.q().out(), heads * dictionaries.q().out() / dictionaries.q().in(),
+                        maxSeq, ropeBase));
     }
 
     @Override

@@ -4,6 +4,8 @@ import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
+import io.spindle.layers.core.TensorSlice;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -15,12 +17,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * atom as a matrix), and {@code name.coefficients} [layers, atoms], role COEFFICIENT. The atoms are
  * registered one after another, so in the flat buffer they form one [atoms, out*in] row-major
  * block: a layer's weight is a single (1 × atoms)·(atoms × out*in) product over it.
+ *
+ * <p>When the parameter set holds the same slice of every atom (tensor parallelism: rows for q, k
+ * and v, columns for o), {@link #out()} and {@link #in()} are the slice's widths, every layer's weight
+ * is that slice of W_l, and {@link DictionaryLinear} completes what a slice cannot compute alone.
  */
 public final class MatrixDictionary {
     private final String name;
     private final int layers;
     private final int out;
     private final int in;
+    private final ShardLayout layout;
+    private final TensorSlice slice;
     private final Parameter[] atoms;
     private final Parameter coefficients;
     private boolean contiguous;
@@ -37,12 +45,18 @@ public final class MatrixDictionary {
         }
         this.name = name;
         this.layers = layers;
-        this.out = out;
-        this.in = in;
         this.atoms = new Parameter[atoms];
         for (int s = 0; s < atoms; s++) {
             this.atoms[s] = params.add(atomName(name, s), new long[] {out, in}, ParameterRole.ATOM, atomInit);
+            if (!this.atoms[s].slice().equals(this.atoms[0].slice())) {
+                throw new IllegalArgumentException(name + ": atom " + s + " is sliced as " + this.atoms[s].slice()
+                        + " but atom 0 as " + this.atoms[0].slice() + "; split every atom of a dictionary alike");
+            }
         }
+        this.out = (int) this.atoms[0].shape()[0];
+        this.in = (int) this.atoms[0].shape()[1];
+        this.layout = params.layout();
+        this.slice = this.atoms[0].slice();
         this.coefficients = params.add(coefficientsName(name), new long[] {layers, atoms}, ParameterRole.COEFFICIENT,
                 coefficientInit);
     }
@@ -64,6 +78,15 @@ public final class MatrixDictionary {
     public Parameter atom(int s) { return atoms[s]; }
 
     public Parameter coefficients() { return coefficients; }
+
+    /** Whether the atoms hold a slice of their rows (outputs): the input gradient is a partial sum. */
+    boolean slicesOutputs() { return !slice.isWhole() && slice.dim() == 0; }
+
+    /** Whether the atoms hold a slice of their columns (inputs): the output is a partial sum. */
+    boolean slicesInputs() { return !slice.isWhole() && slice.dim() == 1; }
+
+    /** The reductions over the holders of the other slices. */
+    ShardLayout layout() { return layout; }
 
     /**
      * Atom 0's value view, which the weight synthesis reads as the whole [atoms, out*in] block

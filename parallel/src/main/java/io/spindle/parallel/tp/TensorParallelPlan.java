@@ -39,6 +39,8 @@ public final class TensorParallelPlan {
      * rational's coefficient groups (whole groups of contiguous channels) by output rows, {@code fc2}
      * by input columns; the input rational and {@code fc2}'s bias are replicated. An S4D mixer splits
      * its channels: every SSM parameter by channel rows, its output projection by input columns.
+     * MASA's shared atoms split as the projections they combine into (q, k, v atoms by rows, o atoms
+     * by columns); the mixing coefficients are replicated.
      * Multi-head latent attention splits the same way by heads: its per-head maps {@code wq},
      * {@code wq_rope}, {@code wuk}, {@code wuv} by output rows and {@code wo} by input columns, while
      * the latent's down-projection {@code wdkv}, its norm and the shared RoPE key {@code wk_rope} are
@@ -55,6 +57,8 @@ public final class TensorParallelPlan {
         rules.add(rule("blocks\\.\\d+\\.ffn\\.fc2", ShardingStyle.ROW));
         rules.add(rule("blocks\\.\\d+\\.s4d\\.ssm\\..*", ShardingStyle.COLUMN));
         rules.add(rule("blocks\\.\\d+\\.s4d\\.out", ShardingStyle.ROW));
+        rules.add(rule("masa\\.[qkv]\\.atom\\d+", ShardingStyle.COLUMN));
+        rules.add(rule("masa\\.o\\.atom\\d+", ShardingStyle.ROW));
         rules.add(rule("embed\\.weight", ShardingStyle.VOCAB));
         rules.add(rule("head\\.weight", ShardingStyle.VOCAB));
         return new TensorParallelPlan(rules);

@@ -125,6 +125,8 @@ class ConfigLoaderTest {
         assertEquals("gr-kan", ConfigLoader.load(write("parallel.tp = 2\nmodel.ffn = gr-kan"), List.of()).model().ffn());
         assertEquals(List.of("s4d", "attention", "s4d", "attention"), ConfigLoader.load(write(
                 "parallel.tp = 2\nmodel.mixers = [s4d, attention, s4d, attention]"), List.of()).model().mixers());
+        assertEquals(1, ConfigLoader.load(write("parallel.tp = 2\nmodel.masa.atoms = 1"), List.of()).model().variant()
+                .masa().atoms(), "MASA's atoms split like the projections they build");
         String coat = error("parallel.tp = 2\noptim.state = coat");
         assertTrue(coat.contains("optim.state=coat"), coat);
         String mamba = error("parallel.tp = 2\nmodel.mixers = [mamba, attention, mamba, attention]");

@@ -251,6 +251,14 @@ class TrainJobTest {
         for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "S4D loss of step " + (i + 1));
     }
 
+    /** MASA's shared atoms split over two TP ranks on local[2] follow one rank. */
+    @Test
+    void masaOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
+        double[] one = lossesAt("masa-tp", 1, "model.masa.atoms=1");
+        double[] two = lossesAt("masa-tp", 2, "model.masa.atoms=1");
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "MASA loss of step " + (i + 1));
+    }
+
     /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
     @Test
     void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
