@@ -7,6 +7,7 @@ import io.spindle.layers.core.Initializer;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterRole;
 import io.spindle.layers.core.ParameterSet;
+import io.spindle.layers.core.ShardLayout;
 import io.spindle.layers.ffn.SwiGLUGate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -24,6 +25,10 @@ import java.util.Map;
  * that layer and its checkpoint is a SwiGLU checkpoint. A smaller width never copies weights: the
  * products run on sub-blocks of the parameter views (w2[:, :m] has row stride hidden), and
  * backward writes only the active rows/columns of the gradients, so unused neurons get zero.
+ *
+ * <p>When the parameter set holds a slice of the hidden neurons (w1, w3 by rows and w2 by columns:
+ * tensor parallelism), this instance runs the active neurons among its own, possibly none for a small
+ * width, and the holders' partial outputs and input gradients are summed over them.
  */
 public final class MatFormerFFN implements FeedForward {
     private final int dModel;
@@ -31,6 +36,11 @@ public final class MatFormerFFN implements FeedForward {
     private final Parameter w1;
     private final Parameter w2;
     private final Parameter w3;
+    /** The hidden neurons this instance holds: [first, first + held) of the logical [0, hidden). */
+    private final int first;
+    private final int held;
+    private final boolean sliced;
+    private final ShardLayout layout;
     /** Per width: sub-block views and activation buffers, kept so alternating widths allocate nothing. */
     private final Map<Integer, Width> widths = new HashMap<>();
     private int width;
@@ -54,6 +64,14 @@ public final class MatFormerFFN implements FeedForward {
         this.w2 = params.add(prefix + ".w2", new long[] {dModel, hidden}, ParameterRole.MATRIX, outputInit);
         this.w3 = params.add(prefix + ".w3", new long[] {hidden, dModel}, ParameterRole.MATRIX, init);
         this.width = hidden;
+        this.held = (int) w1.shape()[0];
+        this.first = (int) w1.slice().start(w1.logicalShape());
+        this.sliced = held != hidden;
+        this.layout = params.layout();
+        if (w3.shape()[0] != held || w2.shape()[1] != held) {
+            throw new IllegalArgumentException(prefix + ": w1, w3 rows and w2 columns hold " + held + "/" + w3.shape()[0]
+                    + "/" + w2.shape()[1] + " hidden neurons; split all three alike or none");
+        }
     }
 
     public int hidden() { return hidden; }
@@ -80,16 +98,21 @@ public final class MatFormerFFN implements FeedForward {
             throw new IllegalArgumentException(w1.name() + ": input has shape " + java.util.Arrays.toString(x.shape())
                     + ", expected [rows, " + dModel + "]");
         }
-        Width w = widths.computeIfAbsent(width, Width::new);
+        Width w = widths.computeIfAbsent(Math.max(0, Math.min(held, width - first)), Width::new);
         long rows = x.size(0);
-        w.ensureRows(rows);
         this.x = x;
         this.last = w;
         y = Buffers.reuse(y, rows, dModel);
-        Blas.gemm(false, true, 1f, x, w.w1, 0f, w.a);
-        Blas.gemm(false, true, 1f, x, w.w3, 0f, w.b);
-        SwiGLUGate.forward(w.a, w.b, w.sigmoid, w.gated);
-        Blas.gemm(false, true, 1f, w.gated, w.w2, 0f, y);
+        if (w.m == 0) {
+            y.assign(0f);                                   // none of this slice's neurons is active
+        } else {
+            w.ensureRows(rows);
+            Blas.gemm(false, true, 1f, x, w.w1, 0f, w.a);
+            Blas.gemm(false, true, 1f, x, w.w3, 0f, w.b);
+            SwiGLUGate.forward(w.a, w.b, w.sigmoid, w.gated);
+            Blas.gemm(false, true, 1f, w.gated, w.w2, 0f, y);
+        }
+        if (sliced) layout.sumPartials(y);                  // every slice's active neurons
         return y;
     }
 
@@ -99,13 +122,18 @@ public final class MatFormerFFN implements FeedForward {
         if (last == null) throw new IllegalStateException(w1.name() + ": backward() before forward()");
         Width w = last;
         dx = Buffers.reuse(dx, dy.size(0), dModel);
-        Blas.gemm(false, false, 1f, dy, w.w2, 0f, w.dGated);
-        Blas.gemm(true, false, 1f, dy, w.gated, 1f, w.dw2);
-        SwiGLUGate.backward(w.a, w.b, w.sigmoid, w.dGated, w.da, w.db);
-        Blas.gemm(true, false, 1f, w.da, x, 1f, w.dw1);
-        Blas.gemm(true, false, 1f, w.db, x, 1f, w.dw3);
-        Blas.gemm(false, false, 1f, w.da, w.w1, 0f, dx);
-        Blas.gemm(false, false, 1f, w.db, w.w3, 1f, dx);
+        if (w.m == 0) {
+            dx.assign(0f);
+        } else {
+            Blas.gemm(false, false, 1f, dy, w.w2, 0f, w.dGated);
+            Blas.gemm(true, false, 1f, dy, w.gated, 1f, w.dw2);
+            SwiGLUGate.backward(w.a, w.b, w.sigmoid, w.dGated, w.da, w.db);
+            Blas.gemm(true, false, 1f, w.da, x, 1f, w.dw1);
+            Blas.gemm(true, false, 1f, w.db, x, 1f, w.dw3);
+            Blas.gemm(false, false, 1f, w.da, w.w1, 0f, dx);
+            Blas.gemm(false, false, 1f, w.db, w.w3, 1f, dx);
+        }
+        if (sliced) layout.sumPartials(dx);                 // every slice's share of the input gradient
         return dx;
     }
 
@@ -126,8 +154,13 @@ public final class MatFormerFFN implements FeedForward {
         INDArray da;
         INDArray db;
 
+        /** {@code m} of this instance's neurons, from its first; none (no views) when 0. */
         Width(int m) {
             this.m = m;
+            if (m == 0) {
+                this.w1 = this.w2 = this.w3 = this.dw1 = this.dw2 = this.dw3 = null;
+                return;
+            }
             this.w1 = leadingRows(MatFormerFFN.this.w1.value(), m);
             this.w3 = leadingRows(MatFormerFFN.this.w3.value(), m);
             this.w2 = leadingColumns(MatFormerFFN.this.w2.value(), m);

@@ -10,8 +10,7 @@ import io.spindle.parallel.train.OptimizerConfig;
  * work starts; every message names the key, the value and the fix. The plan covers the baseline
  * decoder (attention + SwiGLU) and multi-head latent attention, split by heads in its MLA sequence
  * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}), MASA's shared atoms, S4D
- * mixers, and a SwiGLU or GR-KAN FFN. Variants whose parameters it does not know (MatFormer's nested widths, CoLM's chains, Mamba
- * mixers) would be replicated and
+ * mixers, and a SwiGLU (MatFormer's nested one too) or GR-KAN FFN. Variants whose parameters it does not know (CoLM's chains, Mamba mixers) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
  * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
  * family's orthogonalization) or whose state is grouped across a tensor (COAT) would give another
@@ -65,8 +64,7 @@ public final class TensorParallelSupport {
     }
 
     private static void refuseVariants(ModelConfig model, int tp) {
-        String variant = model.variant().matformer().enabled() ? "model.matformer (nested FFN widths)"
-                : model.variant().colm().enabled() ? "model.colm (chained layers)"
+        String variant = model.variant().colm().enabled() ? "model.colm (chained layers)"
                 : model.mixers().contains("mamba") ? "model.mixers=" + model.mixers() + " (Mamba blocks)"
                 : null;
         if (variant != null) {

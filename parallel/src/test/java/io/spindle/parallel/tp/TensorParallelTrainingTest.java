@@ -4,6 +4,8 @@ import io.spindle.data.sampling.BatchSampler;
 import io.spindle.data.sampling.ValidationBatches;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.masa.MasaOptions;
+import io.spindle.layers.matformer.JointTraining;
+import io.spindle.layers.matformer.MatFormerOptions;
 import io.spindle.layers.mla.MlaOptions;
 import io.spindle.layers.model.ModelConfig;
 import io.spindle.layers.model.ModelVariant;
@@ -286,6 +288,22 @@ class TensorParallelTrainingTest {
         assertTrue(oneRank.replicated().containsKey("masa.q.coefficients"), oneRank.replicated().keySet().toString());
         matchesSingleRank(masa, oneRank, 1, 2, TOLERANCE, 1e-4);
         matchesSingleRank(masa, oneRank, 1, 4, TOLERANCE, 1e-4);
+    }
+
+    /**
+     * MatFormer's nested FFN split by hidden neurons (w1, w3 by rows, w2 by columns, as SwiGLU):
+     * every granularity runs the active neurons of each rank's slice, none on the upper ranks for the
+     * smallest (H/8 of 64 neurons over 4 ranks: rank 0 only), and TP=2 and TP=4 follow TP=1 while all
+     * four granularities train jointly.
+     */
+    @Test
+    void matFormerGranularitiesSplitByHiddenNeuronsFollowOneRank() throws Exception {
+        ModelConfig matformer = MODEL.withVariant(ModelVariant.BASELINE.withMatFormer(
+                new MatFormerOptions(List.of(8, 4, 2, 1), JointTraining.Mode.SUMMED, List.of())));
+        TrainingConfig cfg = config(STEPS, 1000);
+        RankResult oneRank = onMesh(matformer, 1, 1, cfg, Optional.empty(), Optional.empty(), adamW(cfg)).get(0);
+        matchesSingleRank(matformer, oneRank, 1, 2, TOLERANCE, TOLERANCE);
+        matchesSingleRank(matformer, oneRank, 1, 4, TOLERANCE, TOLERANCE);
     }
 
     /**

@@ -131,8 +131,10 @@ class ConfigLoaderTest {
         assertTrue(coat.contains("optim.state=coat"), coat);
         String mamba = error("parallel.tp = 2\nmodel.mixers = [mamba, attention, mamba, attention]");
         assertTrue(mamba.contains("model.mixers") && mamba.contains("parallel.tp=1"), mamba);
-        String matformer = error("parallel.tp = 2\nmodel.matformer.divisors = [1, 2]");
-        assertTrue(matformer.contains("model.matformer"), matformer);
+        assertEquals(List.of(1, 2), ConfigLoader.load(write("parallel.tp = 2\nmodel.matformer.divisors = [1, 2]"), List.of())
+                .model().variant().matformer().divisors(), "MatFormer's nested FFN splits by hidden neurons");
+        String colm = error("parallel.tp = 2\nmodel.colm.chains = [64, 64]");
+        assertTrue(colm.contains("model.colm"), colm);
         SpindleConfig mla = ConfigLoader.load(write("parallel.tp = 2\nmodel.attention = mla"), List.of());
         assertTrue(mla.model().variant().mla().enabled(), "MLA splits by heads like MHA");
         String tplaForm = "model.attention = mla\nmodel.mla.tplaShards = 2\nmodel.mla.sequenceForm = tpla\n";

@@ -259,6 +259,14 @@ class TrainJobTest {
         for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "MASA loss of step " + (i + 1));
     }
 
+    /** MatFormer's nested FFN (H/4, H/2, H trained jointly) split over two TP ranks on local[2] follows one rank. */
+    @Test
+    void matFormerOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
+        double[] one = lossesAt("matformer-tp", 1, "model.matformer.divisors=[4, 2, 1]");
+        double[] two = lossesAt("matformer-tp", 2, "model.matformer.divisors=[4, 2, 1]");
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "MatFormer loss of step " + (i + 1));
+    }
+
     /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
     @Test
     void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
