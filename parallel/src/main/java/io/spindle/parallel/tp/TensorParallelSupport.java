@@ -69,8 +69,9 @@ public final class TensorParallelSupport {
                 : null;
         if (variant != null) {
             throw new IllegalArgumentException(variant + " cannot run with parallel.tp=" + tp + ": the tensor-parallel"
-                    + " plan splits the baseline decoder's attention (MHA or MLA) and FFN (SwiGLU or GR-KAN) only; set parallel.tp=1"
-                    + " (use parallel.dp to spread this model over more ranks) or turn the variant off");
+                    + " plan splits MHA, MLA, MASA and S4D mixers and SwiGLU, MatFormer and GR-KAN FFNs, not this one's"
+                    + " parameters; set parallel.tp=1 (use parallel.dp to spread this model over more ranks) or turn the"
+                    + " variant off");
         }
     }
 
