@@ -16,10 +16,13 @@ import java.util.Set;
  * @param role  one of {@link #ROLES}; decides weight decay and optimizer routing
  * @param value the parameter, updated in place
  * @param grad  its gradient, read only
- * @param sums  completes sums over the parameter's elements when {@code value} is a slice of it
- *              (tensor parallelism); {@link TensorSums#WHOLE} otherwise
+ * @param sums   completes sums over the parameter's elements when {@code value} is a slice of it
+ *               (tensor parallelism); {@link TensorSums#WHOLE} otherwise
+ * @param slices gathers the whole parameter from the holders' slices and cuts this one's back out
+ *               (tensor parallelism); {@link TensorSlices#WHOLE} otherwise
  */
-public record ParamSlot(String name, long[] shape, String role, INDArray value, INDArray grad, TensorSums sums) {
+public record ParamSlot(String name, long[] shape, String role, INDArray value, INDArray grad, TensorSums sums,
+                        TensorSlices slices) {
     public static final String MATRIX = "matrix";
     public static final String EMBEDDING = "embedding";
     public static final String HEAD = "head";
@@ -48,11 +51,12 @@ public record ParamSlot(String name, long[] shape, String role, INDArray value, 
         requireView(name + " value", value, shape);
         requireView(name + " grad", grad, shape);
         if (sums == null) sums = TensorSums.WHOLE;
+        if (slices == null) slices = TensorSlices.WHOLE;
     }
 
     /** A parameter held whole. */
     public ParamSlot(String name, long[] shape, String role, INDArray value, INDArray grad) {
-        this(name, shape, role, value, grad, TensorSums.WHOLE);
+        this(name, shape, role, value, grad, TensorSums.WHOLE, TensorSlices.WHOLE);
     }
 
     /** A copy: records expose their components, and a shared array could be changed behind our back. */

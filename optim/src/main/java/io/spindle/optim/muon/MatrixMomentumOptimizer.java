@@ -13,7 +13,8 @@ import java.util.List;
  * What Muon, NorMuon and AuON share: they only take 2-D weight matrices [out, in], keep a momentum
  * buffer per matrix (slot {@code momentum}, the first slot of the state), feed its Nesterov form U
  * to a per-family {@link #direction} and apply decoupled weight decay,
- * {@code w = w (1 - lr wd) - lr D}. Subclasses only say how U becomes the direction D.
+ * {@code w = w (1 - lr wd) - lr D}. Subclasses only say how U becomes the direction D. A
+ * tensor-parallel slice ({@link ParamSlot#slices()}) gets the slice of the whole matrix's direction.
  */
 public abstract class MatrixMomentumOptimizer extends StoredStateOptimizer {
     /** The momentum buffer's slot name, as in the reference code and the golden files. */
@@ -76,12 +77,28 @@ public abstract class MatrixMomentumOptimizer extends StoredStateOptimizer {
             ParamSlot p = params.get(i);
             INDArray[] slots = step.slots(i);
             INDArray u = nesterovMomentum(slots[0], p.grad(), momentum, nesterov);
-            INDArray d = direction(p, u, slots);
+            INDArray d = p.slices().whole() ? direction(p, u, slots) : sliceOfWholeDirection(p, u, slots);
             // Decoupled decay (Loshchilov & Hutter), as the Muon and AuON reference code apply it.
             step.weights(i, p).muli(1 - lr * weightDecay).subi(d.muli(lr));
             step.commit(i);
         }
         state.advance();
+    }
+
+    /**
+     * A tensor-parallel slice's direction: the whole matrix's U gathered from every holder, its
+     * direction computed on it (every holder computes the same), and this slice cut back out. State
+     * beyond the momentum (NorMuon's, AuON's per-row statistics) is kept per slice, which would not be
+     * the whole matrix's, so those optimizers refuse a slice.
+     */
+    private INDArray sliceOfWholeDirection(ParamSlot p, INDArray u, INDArray[] slots) {
+        if (slots.length > 1) {
+            throw new IllegalArgumentException(family + " keeps per-row state, which a tensor-parallel slice of "
+                    + p.name() + " cannot hold for the whole matrix; use muon, adamw or lamb with parallel.tp > 1");
+        }
+        INDArray whole = p.slices().gather(u);
+        ParamSlot wholeSlot = new ParamSlot(p.name(), whole.shape(), p.role(), whole, whole);
+        return p.slices().cut(direction(wholeSlot, whole, slots));
     }
 
     /**

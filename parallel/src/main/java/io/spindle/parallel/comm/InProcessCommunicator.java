@@ -2,6 +2,7 @@ package io.spindle.parallel.comm;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 
 /**
@@ -43,6 +44,10 @@ final class InProcessCommunicator implements Communicator {
         }
         group.finishReading(rank, call);
         mine.put(result.clear());
+        // The windows are direct buffers over the arrays' native memory that do not keep the arrays alive; a
+        // caller's temporary (a dup it never reads again) could otherwise be collected and its memory
+        // freed while the other ranks still read it. Every collective here fences its arrays so.
+        Reference.reachabilityFence(buf);
     }
 
     @Override
@@ -57,6 +62,8 @@ final class InProcessCommunicator implements Communicator {
         RingPlan.finish(result, 0, k, op, size(), WirePrecision.FLOAT32);
         group.finishReading(rank, call);
         output.put(result.clear());
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(out);
     }
 
     @Override
@@ -70,6 +77,8 @@ final class InProcessCommunicator implements Communicator {
         for (FloatBuffer contribution : inputs) result.put(contribution.duplicate().clear());
         group.finishReading(rank, call);
         output.put(result.clear());
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(out);
     }
 
     @Override
@@ -81,6 +90,7 @@ final class InProcessCommunicator implements Communicator {
         FloatBuffer result = FloatBuffer.allocate(mine.capacity()).put(inputs[root].duplicate().clear());
         group.finishReading(rank, call);
         if (rank != root) mine.put(result.clear());
+        Reference.reachabilityFence(buf);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.spindle.parallel.comm;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -105,6 +106,9 @@ public final class TcpRingCommunicator implements Communicator {
         }
         int[] bounds = RingPlan.balanced(work.length(), size);
         run(RingSchedule.reduce(CollectiveOp.ALL_REDUCE, bounds, rank, op, wire, true), work.bytes());
+        // The ring works on direct buffers over the array's native memory, which do not keep the array
+        // alive: a caller's temporary could be collected, and its memory freed, mid-collective.
+        Reference.reachabilityFence(buf);
     }
 
     @Override
@@ -123,6 +127,8 @@ public final class TcpRingCommunicator implements Communicator {
                     WirePrecision.FLOAT32, false), work);
         }
         output.put(sums.position(rank * k).limit(rank * k + k));
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(out);
     }
 
     @Override
@@ -132,6 +138,8 @@ public final class TcpRingCommunicator implements Communicator {
         int k = Collectives.chunkOf(output.length(), input.capacity(), size, "allGather");
         output.window().position(rank * k).put(input);
         if (size > 1) run(RingSchedule.gather(RingPlan.equal(k, size), rank), output.bytes());
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(out);
     }
 
     @Override
@@ -139,6 +147,7 @@ public final class TcpRingCommunicator implements Communicator {
         Collectives.checkRoot(root, size);
         FlatView work = FlatView.of(buf, "broadcast buf");
         if (size > 1) run(RingSchedule.broadcast(work.length(), rank, root, size), work.bytes());
+        Reference.reachabilityFence(buf);
     }
 
     @Override

@@ -107,7 +107,7 @@ public final class LogicalTensors {
     }
 
     /** All-gathers every rank's slice and places each at its position in the logical tensor. */
-    private static INDArray gather(INDArray local, TensorSlice mine, long[] logicalShape, Communicator group) {
+    static INDArray gather(INDArray local, TensorSlice mine, long[] logicalShape, Communicator group) {
         int n = group.size();
         int k = Math.toIntExact(local.length());
         INDArray in = local.dup('c'); // contiguous whatever view it came from

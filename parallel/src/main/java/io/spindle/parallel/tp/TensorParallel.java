@@ -4,6 +4,7 @@ import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.layers.core.ShardLayout;
 import io.spindle.optim.Optimizer;
+import io.spindle.optim.TensorSlices;
 import io.spindle.optim.TensorSums;
 import io.spindle.optim.clip.GradientClipping;
 import io.spindle.optim.state.TensorSource;
@@ -94,6 +95,28 @@ public final class TensorParallel implements AutoCloseable {
             for (int i = 0; i < partial.length; i++) sums.putScalar(i, (float) partial[i]);
             group.allReduce(sums, ReduceOp.SUM);
             for (int i = 0; i < partial.length; i++) partial[i] = sums.getFloat(i);
+        };
+    }
+
+    /**
+     * How an optimizer gets parameter {@code p} whole (the Muon family's orthogonalization): an
+     * all-gather over the group when this rank holds a slice, then its own slice cut back out.
+     */
+    public TensorSlices slicesOf(Parameter p) {
+        if (group.size() == 1 || p.slice().isWhole()) return TensorSlices.WHOLE;
+        return new TensorSlices() {
+            @Override
+            public boolean whole() { return false; }
+
+            @Override
+            public INDArray gather(INDArray local) {
+                return LogicalTensors.gather(local, p.slice(), p.logicalShape(), group);
+            }
+
+            @Override
+            public INDArray cut(INDArray whole) {
+                return LogicalTensors.slice(whole, p.slice());
+            }
         };
     }
 

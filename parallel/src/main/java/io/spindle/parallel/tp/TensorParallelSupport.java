@@ -12,10 +12,10 @@ import io.spindle.parallel.train.OptimizerConfig;
  * form and by latent shards in TPLA's ({@link TensorParallelPlan#forModel}), MASA's shared atoms, S4D
  * mixers, and a SwiGLU (MatFormer's nested one too) or GR-KAN FFN. Variants whose parameters it does not know (CoLM's chains, Mamba mixers) would be replicated and
  * computed whole on every rank while the rest is split, so they are refused rather than run
- * silently wrong. Optimizers whose update of a matrix depends on the whole matrix (the Muon
- * family's orthogonalization) or whose state is grouped across a tensor (COAT) would give another
- * update on a slice, so dense AdamW and LAMB (whose per-tensor norms the group completes through
- * {@link TensorParallel#sumsOf}) run under TP. Its state
+ * silently wrong. AdamW runs on slices as it is, LAMB with its per-tensor norms completed over the
+ * group ({@link TensorParallel#sumsOf}), Muon, AuON and Hybrid-AuON with each sliced matrix gathered
+ * whole for its direction ({@link TensorParallel#slicesOf}); NorMuon's per-row state of the whole
+ * matrix and COAT's state grouped across a tensor are refused. Its state
  * may be offloaded (Fuyou): each rank offloads its own slices, and checkpoints gather and cut them a
  * tensor at a time.
  */
@@ -50,11 +50,10 @@ public final class TensorParallelSupport {
                     + tp + ": the embedding and the LM head are split by vocabulary rows; set model.vocabSize=" + padded
                     + " (the ids above the tokenizer's are never used) or choose a parallel.tp dividing " + model.vocabSize());
         }
-        if (!optim.name().equals("adamw") && !optim.name().equals("lamb")) {
-            throw new IllegalArgumentException("optim.name=" + optim.name() + " with parallel.tp=" + tp + ": only adamw"
-                    + " and lamb (whose whole-tensor norms the TP group completes) update a matrix slice exactly as the"
-                    + " whole matrix; the Muon family orthogonalizes whole matrices; set optim.name=adamw or lamb, or"
-                    + " parallel.tp=1");
+        if (optim.name().equals("normuon")) {
+            throw new IllegalArgumentException("optim.name=normuon with parallel.tp=" + tp + ": NorMuon keeps per-row"
+                    + " statistics of the whole orthogonalized matrix, which a rank holding a slice of it cannot keep;"
+                    + " set optim.name to adamw, lamb, muon, auon or hybrid-auon, or parallel.tp=1");
         }
         if (optim.stateFormat().kind() != StateFormat.Kind.DENSE) {
             throw new IllegalArgumentException("optim.state=coat with parallel.tp=" + tp + ": COAT groups state across"

@@ -3,6 +3,7 @@ package io.spindle.parallel.train;
 import io.spindle.layers.core.Parameter;
 import io.spindle.layers.core.ParameterSet;
 import io.spindle.optim.ParamSlot;
+import io.spindle.optim.TensorSlices;
 import io.spindle.optim.TensorSums;
 
 import java.util.ArrayList;
@@ -20,15 +21,19 @@ public final class ParameterSlots {
 
     /** Slots of a model held whole. */
     public static List<ParamSlot> of(ParameterSet parameters) {
-        return of(parameters, p -> TensorSums.WHOLE);
+        return of(parameters, p -> TensorSums.WHOLE, p -> TensorSlices.WHOLE);
     }
 
-    /** Slots whose sums over a parameter's elements {@code sums} completes (tensor parallelism's slices). */
-    public static List<ParamSlot> of(ParameterSet parameters, Function<Parameter, TensorSums> sums) {
+    /**
+     * Slots whose sums over a parameter's elements {@code sums} completes and whose whole tensor
+     * {@code slices} gathers (tensor parallelism's slices).
+     */
+    public static List<ParamSlot> of(ParameterSet parameters, Function<Parameter, TensorSums> sums,
+                                     Function<Parameter, TensorSlices> slices) {
         List<ParamSlot> slots = new ArrayList<>();
         for (Parameter p : parameters.parameters()) {
             slots.add(new ParamSlot(p.name(), p.shape(), p.role().name().toLowerCase(Locale.ROOT), p.value(), p.grad(),
-                    sums.apply(p)));
+                    sums.apply(p), slices.apply(p)));
         }
         return slots;
     }

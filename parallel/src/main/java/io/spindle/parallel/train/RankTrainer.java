@@ -112,7 +112,7 @@ public final class RankTrainer {
         this.leader = firstReplica && tensorParallel.rank() == 0;
         this.metrics = leader ? metrics : row -> { };
         this.identity = identity;
-        this.slots = ParameterSlots.of(model.parameters(), tensorParallel::sumsOf);
+        this.slots = ParameterSlots.of(model.parameters(), tensorParallel::sumsOf, tensorParallel::slicesOf);
         this.localBatch = localBatch;
         this.dataParallel = dataParallel;
         this.tensorParallel = tensorParallel;

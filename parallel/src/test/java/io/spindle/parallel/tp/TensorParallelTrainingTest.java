@@ -12,7 +12,12 @@ import io.spindle.layers.model.ModelVariant;
 import io.spindle.layers.model.TransformerLM;
 import io.spindle.optim.Optimizer;
 import io.spindle.optim.adamw.AdamW;
+import io.spindle.optim.auon.AuOn;
+import io.spindle.optim.auon.HybridAuOn;
 import io.spindle.optim.lamb.Lamb;
+import io.spindle.optim.muon.Muon;
+import io.spindle.optim.routing.GroupLearningRate;
+import io.spindle.optim.routing.OptimizerRouter;
 import io.spindle.optim.offload.OffloadConfig;
 import io.spindle.optim.offload.OffloadWindow;
 import io.spindle.optim.schedule.WarmupCosine;
@@ -304,6 +309,25 @@ class TensorParallelTrainingTest {
         RankResult oneRank = onMesh(matformer, 1, 1, cfg, Optional.empty(), Optional.empty(), adamW(cfg)).get(0);
         matchesSingleRank(matformer, oneRank, 1, 2, TOLERANCE, TOLERANCE);
         matchesSingleRank(matformer, oneRank, 1, 4, TOLERANCE, TOLERANCE);
+    }
+
+    /**
+     * The Muon family's matrices orthogonalized whole: each rank gathers a sliced matrix's momentum,
+     * orthogonalizes the whole matrix and keeps its slice of the direction, so Muon, AuON and
+     * Hybrid-AuON (the rest on AdamW, as a run routes them) follow TP=1 at TP=2 and TP=4.
+     */
+    @Test
+    void muonAndAuonOrthogonalizeWholeMatricesUnderTensorParallelism() throws Exception {
+        TrainingConfig cfg = config(STEPS, 1000);
+        for (Supplier<Optimizer> matrices : List.<Supplier<Optimizer>>of(() -> new Muon(0.95, 0.0),
+                () -> new AuOn(0.95, 0.0),
+                () -> new HybridAuOn(0.95, 0.0))) {
+            Supplier<Optimizer> routed = () -> OptimizerRouter.matricesAndRest(matrices.get(), GroupLearningRate.scaled(1.0),
+                    new AdamW(cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay()), GroupLearningRate.scaled(1.0));
+            RankResult oneRank = onMesh(MODEL, 1, 1, cfg, Optional.empty(), Optional.empty(), routed).get(0);
+            matchesSingleRank(MODEL, oneRank, 1, 2, TOLERANCE, TOLERANCE, cfg, routed);
+            matchesSingleRank(MODEL, oneRank, 1, 4, TOLERANCE, TOLERANCE, cfg, routed);
+        }
     }
 
     /**

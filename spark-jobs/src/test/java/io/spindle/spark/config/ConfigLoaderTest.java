@@ -118,8 +118,10 @@ class ConfigLoaderTest {
         assertTrue(heads.contains("model.heads=4") && heads.contains("parallel.tp=3"), heads);
         String ffn = error("parallel.tp = 2\nmodel.ffnHidden = 385");
         assertTrue(ffn.contains("model.ffnHidden=385"), ffn);
-        String muon = error("parallel.tp = 2\noptim.name = muon");
-        assertTrue(muon.contains("optim.name=muon") && muon.contains("adamw"), muon);
+        assertEquals("muon", ConfigLoader.load(write("parallel.tp = 2\noptim.name = muon"), List.of()).optim().name(),
+                "Muon orthogonalizes each sliced matrix gathered whole");
+        String normuon = error("parallel.tp = 2\noptim.name = normuon");
+        assertTrue(normuon.contains("optim.name=normuon") && normuon.contains("muon"), normuon);
         assertEquals("lamb", ConfigLoader.load(write("parallel.tp = 2\noptim.name = lamb"), List.of()).optim().name(),
                 "LAMB's whole-tensor norms are completed over the TP group");
         assertEquals("gr-kan", ConfigLoader.load(write("parallel.tp = 2\nmodel.ffn = gr-kan"), List.of()).model().ffn());

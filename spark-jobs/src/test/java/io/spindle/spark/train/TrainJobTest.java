@@ -267,6 +267,14 @@ class TrainJobTest {
         for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "MatFormer loss of step " + (i + 1));
     }
 
+    /** Muon over two TP ranks on local[2], each sliced matrix gathered whole for its orthogonalization, follows one rank. */
+    @Test
+    void muonOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
+        double[] one = lossesAt("muon-tp", 1, "optim.name=muon");
+        double[] two = lossesAt("muon-tp", 2, "optim.name=muon");
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "Muon loss of step " + (i + 1));
+    }
+
     /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
     @Test
     void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
