@@ -238,49 +238,37 @@ class TrainJobTest {
     /** A GR-KAN FFN split by hidden groups over two TP ranks on local[2] follows one rank. */
     @Test
     void grKanOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        double[] one = lossesAt("grkan-tp", 1, "model.ffn=gr-kan");
-        double[] two = lossesAt("grkan-tp", 2, "model.ffn=gr-kan");
-        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "GR-KAN loss of step " + (i + 1));
+        twoRanksFollowOne("grkan-tp", "GR-KAN", "model.ffn=gr-kan");
     }
 
     /** An S4D mixer split by channels over two TP ranks on local[2] follows one rank. */
     @Test
     void s4dOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        double[] one = lossesAt("s4d-tp", 1, "model.mixers=[s4d]");
-        double[] two = lossesAt("s4d-tp", 2, "model.mixers=[s4d]");
-        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "S4D loss of step " + (i + 1));
+        twoRanksFollowOne("s4d-tp", "S4D", "model.mixers=[s4d]");
     }
 
     /** MASA's shared atoms split over two TP ranks on local[2] follow one rank. */
     @Test
     void masaOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        double[] one = lossesAt("masa-tp", 1, "model.masa.atoms=1");
-        double[] two = lossesAt("masa-tp", 2, "model.masa.atoms=1");
-        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "MASA loss of step " + (i + 1));
+        twoRanksFollowOne("masa-tp", "MASA", "model.masa.atoms=1");
     }
 
     /** MatFormer's nested FFN (H/4, H/2, H trained jointly) split over two TP ranks on local[2] follows one rank. */
     @Test
     void matFormerOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        double[] one = lossesAt("matformer-tp", 1, "model.matformer.divisors=[4, 2, 1]");
-        double[] two = lossesAt("matformer-tp", 2, "model.matformer.divisors=[4, 2, 1]");
-        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "MatFormer loss of step " + (i + 1));
+        twoRanksFollowOne("matformer-tp", "MatFormer", "model.matformer.divisors=[4, 2, 1]");
     }
 
     /** Muon over two TP ranks on local[2], each sliced matrix gathered whole for its orthogonalization, follows one rank. */
     @Test
     void muonOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        double[] one = lossesAt("muon-tp", 1, "optim.name=muon");
-        double[] two = lossesAt("muon-tp", 2, "optim.name=muon");
-        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "Muon loss of step " + (i + 1));
+        twoRanksFollowOne("muon-tp", "Muon", "optim.name=muon");
     }
 
     /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
     @Test
     void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        double[] one = lossesAt("lamb-tp", 1, "optim.name=lamb");
-        double[] two = lossesAt("lamb-tp", 2, "optim.name=lamb");
-        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], "LAMB loss of step " + (i + 1));
+        twoRanksFollowOne("lamb-tp", "LAMB", "optim.name=lamb");
     }
 
     /**
@@ -308,6 +296,13 @@ class TrainJobTest {
         ByteArrayOutputStream notTpla = new ByteArrayOutputStream();
         assertEquals(2, run(notTpla, "generate", dir.resolve("mla-decode").toString(), "--spark"),
                 "an MLA model not converted to TPLA is refused");
+    }
+
+    /** TP=2 on local[2] with {@code setting} repeats TP=1's 8 losses within 1e-5 relative. */
+    private static void twoRanksFollowOne(String runDir, String label, String setting) throws IOException {
+        double[] one = lossesAt(runDir, 1, setting);
+        double[] two = lossesAt(runDir, 2, setting);
+        for (int i = 0; i < 8; i++) assertEquals(one[i], two[i], 1e-5 * one[i], label + " loss of step " + (i + 1));
     }
 
     /** The 8 steps' losses of a run into {@code runDir + tp} at parallel.tp = {@code tp} with {@code settings}. */
