@@ -5,6 +5,8 @@ import io.spindle.spark.SpindleMain;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -235,40 +237,22 @@ class TrainJobTest {
         assertTrue(maxRelative <= 1e-5, "TPLA form over two ranks follows one rank: " + maxRelative);
     }
 
-    /** A GR-KAN FFN split by hidden groups over two TP ranks on local[2] follows one rank. */
-    @Test
-    void grKanOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        twoRanksFollowOne("grkan-tp", "GR-KAN", "model.ffn=gr-kan");
-    }
-
-    /** An S4D mixer split by channels over two TP ranks on local[2] follows one rank. */
-    @Test
-    void s4dOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        twoRanksFollowOne("s4d-tp", "S4D", "model.mixers=[s4d]");
-    }
-
-    /** MASA's shared atoms split over two TP ranks on local[2] follow one rank. */
-    @Test
-    void masaOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        twoRanksFollowOne("masa-tp", "MASA", "model.masa.atoms=1");
-    }
-
-    /** MatFormer's nested FFN (H/4, H/2, H trained jointly) split over two TP ranks on local[2] follows one rank. */
-    @Test
-    void matFormerOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        twoRanksFollowOne("matformer-tp", "MatFormer", "model.matformer.divisors=[4, 2, 1]");
-    }
-
-    /** Muon over two TP ranks on local[2], each sliced matrix gathered whole for its orthogonalization, follows one rank. */
-    @Test
-    void muonOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        twoRanksFollowOne("muon-tp", "Muon", "optim.name=muon");
-    }
-
-    /** LAMB over two TP ranks on local[2]: each slice's norms completed over the ranks, so it follows one rank. */
-    @Test
-    void lambOnTwoTensorParallelRanksTrainsLikeOneRank() throws IOException {
-        twoRanksFollowOne("lamb-tp", "LAMB", "optim.name=lamb");
+    /**
+     * Each variant or optimizer split over two TP ranks on local[2] follows one rank: GR-KAN by hidden
+     * groups, S4D by channels, MASA's atoms like their projections, MatFormer (H/4, H/2, H jointly)
+     * by hidden neurons, Muon with each sliced matrix gathered whole, LAMB with each slice's norms
+     * completed over the ranks.
+     */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+            "grkan-tp     | GR-KAN    | model.ffn=gr-kan",
+            "s4d-tp       | S4D       | model.mixers=[s4d]",
+            "masa-tp      | MASA      | model.masa.atoms=1",
+            "matformer-tp | MatFormer | model.matformer.divisors=[4, 2, 1]",
+            "muon-tp      | Muon      | optim.name=muon",
+            "lamb-tp      | LAMB      | optim.name=lamb"})
+    void splitOverTwoTensorParallelRanksTrainsLikeOneRank(String runDir, String label, String setting) throws IOException {
+        twoRanksFollowOne(runDir, label, setting);
     }
 
     /**
